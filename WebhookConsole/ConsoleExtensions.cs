@@ -1,0 +1,89 @@
+using Microsoft.AspNetCore.Http.Json;
+using MudBlazor.Services;
+using WebhookConsole.Components;
+using WebhookConsole.Data;
+using WebhookConsole.Features.Account;
+using WebhookConsole.Features.ApiKeys;
+using WebhookConsole.Auditing;
+using WebhookConsole.Features.Users;
+using WebhookConsole.Features.Webhooks;
+
+namespace WebhookConsole;
+
+/// <summary>The app's wiring, kept out of Program.cs: one Add/Use/Map per concern.</summary>
+public static class ConsoleExtensions
+{
+    /// <summary>
+    /// appsettings.json lives at the repository root and is copied next to the binaries. Load that copy
+    /// first, so `dotnet run` from anywhere, a published folder and test hosts read the same settings;
+    /// environment variables and the command line still override it.
+    /// </summary>
+    public static IHostApplicationBuilder AddRootSettings(this IHostApplicationBuilder builder)
+    {
+        var file = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        if (File.Exists(file) && builder.Configuration is IConfigurationBuilder config)
+        {
+            var source = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+            {
+                Path = file, Optional = true, ReloadOnChange = false,
+                FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(AppContext.BaseDirectory),
+            };
+            source.Path = "appsettings.json";
+            config.Sources.Insert(0, source);
+        }
+        return builder;
+    }
+
+    public static IHostApplicationBuilder AddConsole(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddHttpContextAccessor();
+        services.AddProblemDetails();
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+        });
+        services.AddScoped<AuditLog>();
+        services.AddScoped<WebhookService>();
+        services.AddSingleton<WebhookValidator>();
+        services.AddScoped<UserService>();
+        services.AddScoped<ApiKeyService>();
+        return builder;
+    }
+
+    public static async Task InitializeDatabaseAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().InitializeAsync(app.Lifetime.ApplicationStopping);
+    }
+
+    public static WebApplication UseConsole(this WebApplication app)
+    {
+        // The API answers problem details (never a stack trace, in any environment); pages get the error page.
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api =>
+        {
+            api.UseExceptionHandler();
+            api.UseStatusCodePages();
+        });
+        app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), pages =>
+        {
+            if (!app.Environment.IsDevelopment()) pages.UseExceptionHandler("/Error", createScopeForErrors: true);
+            pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        return app;
+    }
+
+    public static WebApplication MapConsole(this WebApplication app)
+    {
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapAccount();
+        app.MapWebhooksApi();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

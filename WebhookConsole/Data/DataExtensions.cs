@@ -1,0 +1,44 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace WebhookConsole.Data;
+
+public static class DataExtensions
+{
+    public const string DefaultConnectionString = "Data Source=data/webhookconsole.db";
+
+    public static IHostApplicationBuilder AddData(this IHostApplicationBuilder builder)
+    {
+        var connectionString = ResolveSqlite(builder.Configuration.GetConnectionString("Console") ?? DefaultConnectionString);
+        builder.Services.AddDbContextFactory<AppDbContext>(o => o.UseSqlite(connectionString));
+        builder.Services.AddTransient<DatabaseInitializer>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Makes a relative SQLite path absolute against the working directory and creates its folder, so
+    /// <c>data/webhookconsole.db</c> lands where the console was started. Pooling stays on; the busy
+    /// timeout lets concurrent writers wait instead of failing.
+    /// </summary>
+    public static string ResolveSqlite(string connectionString)
+    {
+        var csb = new SqliteConnectionStringBuilder(connectionString);
+        if (csb.DataSource is { Length: > 0 } path && path != ":memory:" && !path.StartsWith("file:", StringComparison.Ordinal)
+            && csb.Mode != SqliteOpenMode.Memory)
+        {
+            var full = Path.GetFullPath(path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            csb.DataSource = full;
+        }
+        if (csb.DefaultTimeout < 30) csb.DefaultTimeout = 30;
+        return csb.ToString();
+    }
+
+    /// <summary>SQLite-specific setup (kept in Data/): WAL lets the consoles read while deliveries write.</summary>
+    internal static async Task ConfigureSqliteAsync(AppDbContext db, CancellationToken ct)
+    {
+        if (!db.Database.IsSqlite()) return;
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous=NORMAL;", ct);
+    }
+}

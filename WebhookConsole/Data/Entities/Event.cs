@@ -1,0 +1,35 @@
+namespace WebhookConsole.Data.Entities;
+
+public enum EventSource { Ui, Api, Batch, System }
+
+/// <summary>What the platform reported. The context JSON holds the bindings filters and payloads read.</summary>
+public class Event
+{
+    public Guid Id { get; set; }
+    /// <summary>Client-chosen id for idempotency (a repeat within 24 h is not processed twice).</summary>
+    public string? ClientId { get; set; }
+    public string Type { get; set; } = "";
+    public string Action { get; set; } = "";
+    public WebhookScope Scope { get; set; }
+    public string? Kapp { get; set; }
+    public string? Form { get; set; }
+    public EventSource Source { get; set; }
+    public DateTime OccurredAt { get; set; }
+    public DateTime ReceivedAt { get; set; }
+    public string ContextJson { get; set; } = "{}";
+    public List<EventOutcome> Outcomes { get; set; } = [];
+}
+
+public enum OutcomeKind { Fired, FilterFalse, FilterError, WebhookDisabled, SourceNotIncluded }
+
+/// <summary>Per event and considered webhook: did it fire, and if not, why.</summary>
+public class EventOutcome
+{
+    public long Id { get; set; }
+    public Guid EventId { get; set; }
+    public Guid WebhookId { get; set; }
+    public string WebhookName { get; set; } = "";
+    public OutcomeKind Kind { get; set; }
+    public string? Message { get; set; }
+    public Guid? JobId { get; set; }
+}

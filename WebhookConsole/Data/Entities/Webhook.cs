@@ -1,0 +1,46 @@
+namespace WebhookConsole.Data.Entities;
+
+public enum WebhookScope { Space, Kapp }
+
+public enum PayloadFormat { Kinetic, Portal, Doforms, Jodoo }
+
+public enum SigningScheme { Standard, Github, Jodoo, None }
+
+public sealed record HeaderEntry(string Name, string Value);
+
+/// <summary>A webhook definition: which event fires it, what runs, where it is sent and how.</summary>
+public class Webhook
+{
+    public Guid Id { get; set; }
+    public string Name { get; set; } = "";
+    /// <summary>Upper-case name, so uniqueness per scope ignores case.</summary>
+    public string NormalizedName { get; set; } = "";
+    public WebhookScope Scope { get; set; }
+    /// <summary>Kapp slug for Kapp-scoped webhooks; empty for Space scope (so the unique index works).</summary>
+    public string Kapp { get; set; } = "";
+    public string Type { get; set; } = "";
+    public string Event { get; set; } = "";
+    public string? Form { get; set; }
+    public string Filter { get; set; } = "";
+    public string Url { get; set; } = "";
+    public List<HeaderEntry> Headers { get; set; } = [];
+    public PayloadFormat PayloadFormat { get; set; }
+    public Dictionary<string, string> FieldAliases { get; set; } = [];
+    public SigningScheme SigningScheme { get; set; }
+    public string? SigningSecret { get; set; }
+    public bool IncludeApiEvents { get; set; }
+    public bool AsyncAck { get; set; }
+    public string? CallbackSecret { get; set; }
+    public int TimeoutSeconds { get; set; } = 15;
+    public bool Enabled { get; set; } = true;
+    public int ConsecutiveFailures { get; set; }
+    /// <summary>Set only when the system disabled the webhook (410, failure threshold); null when a person did.</summary>
+    public string? DisabledReason { get; set; }
+    public DateTime? DisabledAt { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public string? CreatedBy { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    public string? UpdatedBy { get; set; }
+    /// <summary>Optimistic concurrency token, bumped on every save.</summary>
+    public long Version { get; set; }
+}

@@ -1,0 +1,61 @@
+namespace WebhookConsole.Data.Entities;
+
+public enum JobStatus { Pending, Succeeded, Received, Failed, Abandoned }
+
+/// <summary>One delivery of one event to one webhook, with its id stable across every attempt.</summary>
+public class WebhookJob
+{
+    public Guid Id { get; set; }
+    public Guid WebhookId { get; set; }
+    public Guid? EventId { get; set; }
+    /// <summary>Webhook name at the time the job was created, so history reads right after a rename or delete.</summary>
+    public string WebhookName { get; set; } = "";
+    public string EventType { get; set; } = "";
+    public string EventAction { get; set; } = "";
+    public string Url { get; set; } = "";
+    public List<HeaderEntry> RequestHeaders { get; set; } = [];
+    public string RequestBody { get; set; } = "";
+    /// <summary>The first request, kept once an edited retry changed the URL or body.</summary>
+    public string? OriginalUrl { get; set; }
+    public string? OriginalRequestBody { get; set; }
+    public JobStatus Status { get; set; }
+    public int AttemptCount { get; set; }
+    public DateTime? NextAttemptAt { get; set; }
+    /// <summary>A worker holds the row until this time; another worker does not send it meanwhile.</summary>
+    public DateTime? LeaseUntil { get; set; }
+    public int? LastStatusCode { get; set; }
+    public AttemptErrorKind? LastErrorKind { get; set; }
+    public string? Summary { get; set; }
+    public bool IsTest { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    public DateTime? CompletedAt { get; set; }
+    public List<JobAttempt> Attempts { get; set; } = [];
+}
+
+public enum AttemptTrigger { Schedule, Manual, Edited, Test }
+
+public enum AttemptErrorKind { Http, Timeout, Connection, Dns, Tls, Blocked }
+
+/// <summary>One HTTP try: the request as sent and the response as received.</summary>
+public class JobAttempt
+{
+    public long Id { get; set; }
+    public Guid JobId { get; set; }
+    public int Number { get; set; }
+    public AttemptTrigger Trigger { get; set; }
+    /// <summary>Who asked for a manual or edited retry.</summary>
+    public string? TriggeredBy { get; set; }
+    public DateTime StartedAt { get; set; }
+    public int DurationMs { get; set; }
+    public string Url { get; set; } = "";
+    public List<HeaderEntry> RequestHeaders { get; set; } = [];
+    public string RequestBody { get; set; } = "";
+    public int? StatusCode { get; set; }
+    public List<HeaderEntry> ResponseHeaders { get; set; } = [];
+    /// <summary>Truncated to the stored cap; <see cref="ResponseBodyLength"/> counts the whole body.</summary>
+    public string? ResponseBody { get; set; }
+    public long ResponseBodyLength { get; set; }
+    public AttemptErrorKind? ErrorKind { get; set; }
+    public string? Error { get; set; }
+}

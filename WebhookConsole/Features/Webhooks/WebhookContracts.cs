@@ -1,0 +1,71 @@
+using WebhookConsole.Data.Entities;
+
+namespace WebhookConsole.Features.Webhooks;
+
+/// <summary>
+/// A webhook as written by the API and the editor. On update, a field left out (null) keeps its current
+/// value; the secret is write-only and is only changed when sent.
+/// </summary>
+public sealed record WebhookInput
+{
+    public string? Name { get; init; }
+    public string? Scope { get; init; }
+    public string? Kapp { get; init; }
+    public string? Type { get; init; }
+    public string? Event { get; init; }
+    public string? Form { get; init; }
+    public string? Filter { get; init; }
+    public string? Url { get; init; }
+    public List<HeaderEntry>? Headers { get; init; }
+    public string? PayloadFormat { get; init; }
+    public Dictionary<string, string>? FieldAliases { get; init; }
+    public SigningInput? Signing { get; init; }
+    public bool? IncludeApiEvents { get; init; }
+    public bool? AsyncAck { get; init; }
+    public bool? Enabled { get; init; }
+    public int? TimeoutSeconds { get; init; }
+    /// <summary>The version the writer last read; a stale one is refused instead of overwriting.</summary>
+    public long? Version { get; init; }
+}
+
+public sealed record SigningInput(string? Scheme, string? Secret);
+
+public sealed record SigningView(string Scheme, bool HasSecret);
+
+public sealed record WebhookView(
+    Guid Id, string Name, string Scope, string? Kapp, string Type, string Event, string? Form, string Filter, string Url,
+    List<HeaderEntry> Headers, string PayloadFormat, Dictionary<string, string> FieldAliases, SigningView Signing,
+    bool HasSecret, bool IncludeApiEvents, bool AsyncAck, string? CallbackSecret, bool Enabled, int TimeoutSeconds,
+    int ConsecutiveFailures, string? DisabledReason, DateTime CreatedAt, string? CreatedBy, DateTime UpdatedAt, string? UpdatedBy, long Version)
+{
+    public static WebhookView From(Webhook w) => new(
+        w.Id, w.Name, w.Scope.ToString(), w.Scope == WebhookScope.Kapp ? w.Kapp : null, w.Type, w.Event, w.Form, w.Filter, w.Url,
+        [.. w.Headers], WebhookNames.Format(w.PayloadFormat), new(w.FieldAliases), new SigningView(WebhookNames.Format(w.SigningScheme), w.SigningSecret is { Length: > 0 }),
+        w.SigningSecret is { Length: > 0 }, w.IncludeApiEvents, w.AsyncAck, w.AsyncAck ? w.CallbackSecret : null, w.Enabled, w.TimeoutSeconds,
+        w.ConsecutiveFailures, w.DisabledReason, w.CreatedAt, w.CreatedBy, w.UpdatedAt, w.UpdatedBy, w.Version);
+}
+
+/// <summary>The lower-case names the API uses for enums.</summary>
+public static class WebhookNames
+{
+    public static string Format(PayloadFormat f) => f.ToString().ToLowerInvariant();
+    public static string Format(SigningScheme s) => s.ToString().ToLowerInvariant();
+
+    public static bool TryParse<T>(string? value, out T result) where T : struct, Enum =>
+        Enum.TryParse(value, ignoreCase: true, out result) && Enum.IsDefined(result) && !int.TryParse(value, out _);
+}
+
+public sealed record WebhookQuery(
+    string? Search = null, WebhookScope? Scope = null, string? Type = null, string? Event = null, bool? Enabled = null,
+    string SortBy = "name", bool Descending = false, int Page = 0, int PageSize = 25);
+
+public sealed record PagedResult<T>(IReadOnlyList<T> Items, int Total);
+
+/// <summary>What a save produced: the webhook, or why not.</summary>
+public sealed record SaveResult(WebhookView? Webhook, SaveStatus Status, IDictionary<string, string[]>? Errors = null, string? Message = null)
+{
+    public static SaveResult Invalid(IDictionary<string, string[]> errors) => new(null, SaveStatus.Invalid, errors, "The webhook has errors; see each field.");
+    public static SaveResult Fail(SaveStatus status, string message) => new(null, status, null, message);
+}
+
+public enum SaveStatus { Ok, Invalid, NotFound, Duplicate, Conflict }

@@ -1,0 +1,172 @@
+using System.Collections.Concurrent;
+using Acornima;
+using Acornima.Ast;
+using Jint;
+using Jint.Native;
+using Jint.Native.Json;
+using Jint.Runtime;
+using Jint.Runtime.Interop;
+using Microsoft.Extensions.Options;
+
+namespace WebhookConsole.Filtering;
+
+/// <summary>
+/// Jint sandbox (ARCHITECTURE.md decision 4): strict mode, no CLR access, limits on time, statements,
+/// memory and recursion; scripts parsed once and cached by content; fail-closed.
+/// </summary>
+public sealed class JintFilterEvaluator(IOptions<FilteringOptions> options) : IFilterEvaluator
+{
+    private readonly FilteringOptions _options = options.Value;
+    private readonly ConcurrentDictionary<string, Prepared<Script>> _scripts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ScriptError> _syntaxErrors = new(StringComparer.Ordinal);
+
+    public ScriptError? ValidateFilter(string? filter) =>
+        string.IsNullOrWhiteSpace(filter) ? null : Prepare(filter, out _);
+
+    public ScriptError? ValidateTemplate(string? template)
+    {
+        if (string.IsNullOrEmpty(template)) return null;
+        var parts = UrlTemplate.Parse(template, out var parseError);
+        if (parseError is not null) return parseError;
+        foreach (var part in parts.Where(p => p.IsExpression))
+        {
+            if (string.IsNullOrWhiteSpace(part.Text))
+            {
+                return new ScriptError(ScriptErrorKind.Template, "Empty ${} expression.", 1, part.Offset + 1);
+            }
+            if (Prepare(part.Text, out _) is { } error) return UrlTemplate.Shift(error, part.Offset);
+        }
+        return null;
+    }
+
+    public FilterResult EvaluateFilter(string? filter, ScriptBindings bindings)
+    {
+        if (string.IsNullOrWhiteSpace(filter)) return FilterResult.True;
+        var (value, error) = Run(filter, bindings);
+        if (error is not null) return FilterResult.Failed(error);
+        return TypeConverter.ToBoolean(value!) ? FilterResult.True : FilterResult.False;
+    }
+
+    public TemplateResult RenderTemplate(string template, ScriptBindings bindings)
+    {
+        var parts = UrlTemplate.Parse(template, out var parseError);
+        if (parseError is not null) return new TemplateResult(null, parseError);
+        var sb = new System.Text.StringBuilder(template.Length + 32);
+        foreach (var part in parts)
+        {
+            if (!part.IsExpression)
+            {
+                sb.Append(part.Text);
+                continue;
+            }
+            var (value, error) = Run(part.Text, bindings);
+            if (error is not null) return new TemplateResult(null, UrlTemplate.Shift(error, part.Offset));
+            var text = value is null || value.IsNull() || value.IsUndefined() ? "" : TypeConverter.ToString(value);
+            sb.Append(Uri.EscapeDataString(text));
+        }
+        return new TemplateResult(sb.ToString(), null);
+    }
+
+    private (JsValue? Value, ScriptError? Error) Run(string code, ScriptBindings bindings)
+    {
+        if (Prepare(code, out var script) is { } syntax) return (null, syntax);
+        try
+        {
+            var engine = CreateEngine(bindings);
+            var value = engine.Evaluate(script);
+            return (value, null);
+        }
+        catch (JavaScriptException ex)
+        {
+            return (null, new ScriptError(ScriptErrorKind.Runtime, ex.Message, ex.Location.Start.Line, ex.Location.Start.Column + 1));
+        }
+        catch (BindingUnavailableException ex)
+        {
+            return (null, new ScriptError(ScriptErrorKind.Runtime, ex.Message));
+        }
+        catch (StatementsCountOverflowException)
+        {
+            return (null, new ScriptError(ScriptErrorKind.StatementLimit, $"The script ran more than {_options.MaxStatements:N0} statements; look for an endless loop."));
+        }
+        catch (TimeoutException)
+        {
+            return (null, new ScriptError(ScriptErrorKind.Timeout, $"The script ran longer than {_options.TimeoutMilliseconds} ms; look for an endless loop or heavy work."));
+        }
+        catch (MemoryLimitExceededException)
+        {
+            return (null, new ScriptError(ScriptErrorKind.MemoryLimit, $"The script used more than {_options.MemoryLimitBytes / (1024 * 1024)} MB."));
+        }
+        catch (RecursionDepthOverflowException)
+        {
+            return (null, new ScriptError(ScriptErrorKind.RecursionLimit, $"Calls nested deeper than {_options.MaxRecursionDepth}; look for a function that calls itself without end."));
+        }
+        catch (ExecutionCanceledException)
+        {
+            return (null, new ScriptError(ScriptErrorKind.Timeout, "The script was cancelled."));
+        }
+        catch (Exception ex) when (ex is JintException or InvalidOperationException or ArgumentException or InvalidCastException or OverflowException or IndexOutOfRangeException or OutOfMemoryException)
+        {
+            // Anything else the interpreter throws is still the script's fault, never the host's.
+            return (null, new ScriptError(ScriptErrorKind.Runtime, ex.Message));
+        }
+    }
+
+    private ScriptError? Prepare(string code, out Prepared<Script> script)
+    {
+        if (_scripts.TryGetValue(code, out script)) return null;
+        if (_syntaxErrors.TryGetValue(code, out var known)) return known;
+        try
+        {
+            script = Engine.PrepareScript(code, strict: true);
+            if (_scripts.Count >= _options.MaxCachedScripts) _scripts.Clear();
+            _scripts[code] = script;
+            return null;
+        }
+        catch (ParseErrorException ex)
+        {
+            var error = new ScriptError(ScriptErrorKind.Syntax, ex.Error.Description, ex.Error.LineNumber, ex.Error.Column + 1);
+            if (_syntaxErrors.Count >= _options.MaxCachedScripts) _syntaxErrors.Clear();
+            _syntaxErrors[code] = error;
+            return error;
+        }
+    }
+
+    private Engine CreateEngine(ScriptBindings bindings)
+    {
+        var engine = new Engine(o => o
+            .Strict()
+            .LimitRecursion(_options.MaxRecursionDepth)
+            .TimeoutInterval(TimeSpan.FromMilliseconds(_options.TimeoutMilliseconds))
+            .MaxStatements(_options.MaxStatements)
+            .LimitMemory(_options.MemoryLimitBytes)
+            .MaxArraySize((uint)100_000)
+            .DisableStringCompilation());
+        foreach (var name in ScriptBindings.AllBindings)
+        {
+            var binding = name;
+            engine.SetValue(binding, new ClrFunction(engine, binding, (_, args) =>
+            {
+                if (!bindings.IsAvailable(binding))
+                {
+                    throw new BindingUnavailableException(
+                        $"{binding}() is not available for {bindings.Type} events; available: {string.Join(", ", bindings.Available.Select(b => b + "()"))}.");
+                }
+                var key = args.Length > 0 && !args[0].IsUndefined() ? TypeConverter.ToString(args[0]) : "";
+                return ToJs(engine, bindings.Lookup(binding, key));
+            }));
+        }
+        return engine;
+    }
+
+    private static JsValue ToJs(Engine engine, BindingValue value)
+    {
+        if (value.Text is not null) return new JsString(value.Text);
+        if (value.Number is { } n) return new JsNumber(n);
+        if (value.Boolean is { } b) return b ? JsBoolean.True : JsBoolean.False;
+        if (value.Json is { } json) return new JsonParser(engine).Parse(json.GetRawText());
+        // Missing keys read as "", so form('attribute:X').indexOf('Y') is false rather than an error.
+        return JsString.Empty;
+    }
+}
+
+internal sealed class BindingUnavailableException(string message) : Exception(message);

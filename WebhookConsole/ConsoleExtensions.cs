@@ -48,8 +48,10 @@ public static class ConsoleExtensions
         services.AddScoped<AuditLog>();
         services.AddScoped<WebhookService>();
         services.AddSingleton<WebhookValidator>();
+        services.AddSingleton<TryItService>();
         services.AddScoped<UserService>();
         services.AddScoped<ApiKeyService>();
+        services.AddScoped<WebhookConsole.Features.Audit.AuditQuery>();
         return builder;
     }
 

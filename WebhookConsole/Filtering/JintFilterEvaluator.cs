@@ -122,9 +122,10 @@ public sealed class JintFilterEvaluator(IOptions<FilteringOptions> options) : IF
             _scripts[code] = script;
             return null;
         }
-        catch (ParseErrorException ex)
+        catch (ScriptPreparationException ex) when (ex.InnerException is ParseErrorException parse)
         {
-            var error = new ScriptError(ScriptErrorKind.Syntax, ex.Error.Description, ex.Error.LineNumber, ex.Error.Column + 1);
+            // Acornima columns are 0-based; people count from 1.
+            var error = new ScriptError(ScriptErrorKind.Syntax, parse.Error.Description, parse.Error.LineNumber, parse.Error.Column + 1);
             if (_syntaxErrors.Count >= _options.MaxCachedScripts) _syntaxErrors.Clear();
             _syntaxErrors[code] = error;
             return error;

@@ -1,0 +1,59 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using WebhookConsole.Features.ApiKeys;
+using WebhookConsole.Security;
+
+namespace WebhookConsole.Tests.TestSupport;
+
+/// <summary>The whole console on its own temporary SQLite file, with a known admin and an all-scope API key.</summary>
+public class ConsoleFactory : WebApplicationFactory<Program>
+{
+    public const string AdminEmail = "admin@test.local";
+    public const string AdminPassword = "Admin-Passw0rd!";
+    public const string SeedApiKey = "wck_test_seed_key_with_all_scopes_0123456789";
+
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "wc-tests-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public string DatabasePath => Path.Combine(_dir, "console.db");
+
+    protected virtual string EnvironmentName => "Testing";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        Directory.CreateDirectory(_dir);
+        builder.UseEnvironment(EnvironmentName);
+        builder.UseSetting("ConnectionStrings:Console", $"Data Source={DatabasePath}");
+        builder.UseSetting("Seed:AdminEmail", AdminEmail);
+        builder.UseSetting("Seed:AdminPassword", AdminPassword);
+        builder.UseSetting("Seed:ApiKey", SeedApiKey);
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+    }
+
+    /// <summary>A client whose key has exactly these scopes.</summary>
+    public async Task<HttpClient> CreateApiClientAsync(params string[] scopes)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await using var scope = Services.CreateAsyncScope();
+        var created = await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync(Actor.System, "test " + string.Join(",", scopes), scopes);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.Secret);
+        return client;
+    }
+
+    public HttpClient CreateSeedKeyClient()
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SeedApiKey);
+        return client;
+    }
+
+    public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

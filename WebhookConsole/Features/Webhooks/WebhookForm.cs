@@ -1,0 +1,89 @@
+using WebhookConsole.Data.Entities;
+using WebhookConsole.Events;
+
+namespace WebhookConsole.Features.Webhooks;
+
+/// <summary>The editor's mutable model; converts to and from the API shapes so both paths share one set of rules.</summary>
+public sealed class WebhookForm
+{
+    public string Name { get; set; } = "";
+    public WebhookScope Scope { get; set; } = WebhookScope.Kapp;
+    public string Kapp { get; set; } = "";
+    public string Type { get; set; } = "Submission";
+    public string Event { get; set; } = "Submitted";
+    public string Form { get; set; } = "";
+    public string Filter { get; set; } = "";
+    public string Url { get; set; } = "";
+    public List<EditableHeader> Headers { get; set; } = [];
+    public PayloadFormat PayloadFormat { get; set; }
+    public List<EditableAlias> Aliases { get; set; } = [];
+    public SigningScheme SigningScheme { get; set; }
+    /// <summary>Null = keep the stored secret; a value replaces it.</summary>
+    public string? NewSecret { get; set; }
+    public bool HasSecret { get; set; }
+    public bool IncludeApiEvents { get; set; }
+    public bool AsyncAck { get; set; }
+    public string? CallbackSecret { get; set; }
+    public int TimeoutSeconds { get; set; } = 15;
+    public bool Enabled { get; set; } = true;
+    public long Version { get; set; }
+
+    public EventTypeInfo? TypeInfo => EventCatalog.Find(Type);
+
+    public static WebhookForm From(WebhookView w) => new()
+    {
+        Name = w.Name,
+        Scope = Enum.Parse<WebhookScope>(w.Scope),
+        Kapp = w.Kapp ?? "",
+        Type = w.Type,
+        Event = w.Event,
+        Form = w.Form ?? "",
+        Filter = w.Filter,
+        Url = w.Url,
+        Headers = w.Headers.Select(h => new EditableHeader { Name = h.Name, Value = h.Value }).ToList(),
+        PayloadFormat = Enum.Parse<PayloadFormat>(w.PayloadFormat, ignoreCase: true),
+        Aliases = w.FieldAliases.Select(a => new EditableAlias { Field = a.Key, Alias = a.Value }).ToList(),
+        SigningScheme = Enum.Parse<SigningScheme>(w.Signing.Scheme, ignoreCase: true),
+        HasSecret = w.HasSecret,
+        IncludeApiEvents = w.IncludeApiEvents,
+        AsyncAck = w.AsyncAck,
+        CallbackSecret = w.CallbackSecret,
+        TimeoutSeconds = w.TimeoutSeconds,
+        Enabled = w.Enabled,
+        Version = w.Version,
+    };
+
+    public WebhookInput ToInput(bool creating) => new()
+    {
+        Name = Name,
+        Scope = Scope.ToString(),
+        Kapp = Scope == WebhookScope.Kapp ? Kapp : "",
+        Type = Type,
+        Event = Event,
+        Form = TypeInfo?.HasForm == true ? Form : "",
+        Filter = Filter,
+        Url = Url,
+        Headers = Headers.Select(h => new HeaderEntry(h.Name, h.Value)).ToList(),
+        PayloadFormat = WebhookNames.Format(PayloadFormat),
+        FieldAliases = Aliases.Where(a => a.Field.Length > 0 || a.Alias.Length > 0)
+            .GroupBy(a => a.Field).ToDictionary(g => g.Key, g => g.Last().Alias),
+        Signing = new SigningInput(WebhookNames.Format(SigningScheme), NewSecret ?? (creating ? "" : null)),
+        IncludeApiEvents = IncludeApiEvents,
+        AsyncAck = AsyncAck,
+        Enabled = Enabled,
+        TimeoutSeconds = TimeoutSeconds,
+        Version = creating ? null : Version,
+    };
+
+    public sealed class EditableHeader
+    {
+        public string Name { get; set; } = "";
+        public string Value { get; set; } = "";
+    }
+
+    public sealed class EditableAlias
+    {
+        public string Field { get; set; } = "";
+        public string Alias { get; set; } = "";
+    }
+}

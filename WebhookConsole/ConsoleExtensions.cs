@@ -68,6 +68,10 @@ public static class ConsoleExtensions
         {
             api.UseExceptionHandler();
             api.UseStatusCodePages();
+            // No endpoint matched: answer 404 here, before the sign-in fallback policy turns it into a login redirect.
+            api.Use((context, next) => context.GetEndpoint() is null
+                ? Results.Problem(statusCode: 404, title: "Not found", detail: $"There is no API route {context.Request.Path}; see API.md for the routes.").ExecuteAsync(context)
+                : next(context));
         });
         app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), pages =>
         {
@@ -85,7 +89,9 @@ public static class ConsoleExtensions
         app.MapStaticAssets().AllowAnonymous();
         app.MapAccount();
         app.MapWebhooksApi();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // Every page needs a signed-in user; the sign-in pages opt out with [AllowAnonymous]. (A global
+        // fallback policy would also catch the API's 404/405 endpoints and turn them into login redirects.)
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization();
         return app;
     }
 }

@@ -55,8 +55,6 @@ public static class SecurityExtensions
             .AddDefaultTokenProviders();
 
         services.AddAuthorizationBuilder()
-            // Every page and endpoint needs a signed-in user unless it says otherwise.
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
             .AddPolicy(Policies.Operator, p => p.RequireRole(Roles.Admin, Roles.Support))
             .AddPolicy(Policies.ApiEvents, p => ApiPolicy(p, ApiScopes.EventsWrite))

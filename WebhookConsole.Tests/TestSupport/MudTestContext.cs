@@ -26,5 +26,12 @@ public abstract class MudTestContext : BunitContext, IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    Task IAsyncLifetime.DisposeAsync() => base.DisposeAsync().AsTask();
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await OnDisposedAsync();
+    }
+
+    /// <summary>Cleans up what a test class created beside the renderer (databases, files).</summary>
+    protected virtual Task OnDisposedAsync() => Task.CompletedTask;
 }

@@ -1,0 +1,17 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using WebhookConsole.Data.Entities;
+
+namespace WebhookConsole.Data.Configurations;
+
+public class JobAttemptConfiguration : IEntityTypeConfiguration<JobAttempt>
+{
+    public void Configure(EntityTypeBuilder<JobAttempt> b)
+    {
+        b.Property(a => a.Url).HasMaxLength(4096);
+        b.Property(a => a.TriggeredBy).HasMaxLength(256);
+        b.Property(a => a.RequestHeaders).HasJsonConversion();
+        b.Property(a => a.ResponseHeaders).HasJsonConversion();
+        b.HasIndex(a => new { a.JobId, a.Number }).IsUnique();
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using WebhookConsole.Data.Entities;
+
+namespace WebhookConsole.Data.Configurations;
+
+public class WebhookJobConfiguration : IEntityTypeConfiguration<WebhookJob>
+{
+    public void Configure(EntityTypeBuilder<WebhookJob> b)
+    {
+        b.Property(j => j.WebhookName).HasMaxLength(200);
+        b.Property(j => j.EventType).HasMaxLength(64);
+        b.Property(j => j.EventAction).HasMaxLength(64);
+        b.Property(j => j.Url).HasMaxLength(4096);
+        b.Property(j => j.OriginalUrl).HasMaxLength(4096);
+        b.Property(j => j.Summary).HasMaxLength(300);
+        b.Property(j => j.RequestHeaders).HasJsonConversion();
+        b.HasMany(j => j.Attempts).WithOne().HasForeignKey(a => a.JobId).OnDelete(DeleteBehavior.Cascade);
+        // The consoles list jobs newest first: per tab (status), per webhook, and all.
+        b.HasIndex(j => new { j.CreatedAt, j.Id });
+        b.HasIndex(j => new { j.Status, j.CreatedAt, j.Id });
+        b.HasIndex(j => new { j.WebhookId, j.CreatedAt, j.Id });
+        // The dispatcher's sweep: Pending jobs whose next attempt is due.
+        b.HasIndex(j => new { j.Status, j.NextAttemptAt });
+        b.HasIndex(j => j.EventId);
+    }
+}

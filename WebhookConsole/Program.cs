@@ -1,5 +1,6 @@
 using WebhookConsole;
 using WebhookConsole.Data;
+using WebhookConsole.Events;
 using WebhookConsole.Filtering;
 using WebhookConsole.Security;
 
@@ -9,6 +10,7 @@ builder.AddRootSettings();
 builder.AddData();
 builder.AddSecurity();
 builder.AddFiltering();
+builder.AddEvents();
 builder.AddConsole();
 
 var app = builder.Build();

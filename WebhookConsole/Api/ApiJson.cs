@@ -10,6 +10,7 @@ public static class ApiJson
     {
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         MaxDepth = 32,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request, CancellationToken ct) where T : class

@@ -10,7 +10,9 @@ public static class DataExtensions
     public static IHostApplicationBuilder AddData(this IHostApplicationBuilder builder)
     {
         var connectionString = ResolveSqlite(builder.Configuration.GetConnectionString("Console") ?? DefaultConnectionString);
-        builder.Services.AddDbContextFactory<AppDbContext>(o => o.UseSqlite(connectionString));
+        // Interceptors registered in DI (tests inject failures this way) join every context.
+        builder.Services.AddDbContextFactory<AppDbContext>((sp, o) => o.UseSqlite(connectionString)
+            .AddInterceptors(sp.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>()));
         builder.Services.AddTransient<DatabaseInitializer>();
         return builder;
     }

@@ -20,7 +20,7 @@ public class Event
     public List<EventOutcome> Outcomes { get; set; } = [];
 }
 
-public enum OutcomeKind { Fired, FilterFalse, FilterError, WebhookDisabled, SourceNotIncluded }
+public enum OutcomeKind { Fired, FilterFalse, FilterError, WebhookDisabled, SourceNotIncluded, UrlTemplateError }
 
 /// <summary>Per event and considered webhook: did it fire, and if not, why.</summary>
 public class EventOutcome

@@ -3,12 +3,13 @@ using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Auditing;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Events;
 using WebhookConsole.Security;
 
 namespace WebhookConsole.Features.Webhooks;
 
 /// <summary>Reads and changes webhooks for the pages and the API alike; every change is checked, audited and versioned.</summary>
-public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, WebhookValidator validator, AuditLog audit, TimeProvider time)
+public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, WebhookValidator validator, AuditLog audit, WebhookIndex index, TimeProvider time)
 {
     public async Task<PagedResult<WebhookView>> ListAsync(WebhookQuery q, CancellationToken ct = default)
     {
@@ -108,6 +109,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         db.Webhooks.Remove(w);
         audit.Record(db, actor, "Webhook", w.Id.ToString(), w.Name, "deleted", Snapshot(w), null);
         await db.SaveChangesAsync(ct);
+        index.Invalidate();
         return SaveStatus.Ok;
     }
 
@@ -158,6 +160,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
             if (!await NameTakenAsync(dbFactory, w, ct)) throw;
             return SaveResult.Fail(SaveStatus.Duplicate, $"A webhook named '{w.Name}' was just created in the same scope; choose another name.");
         }
+        index.Invalidate();
         return new SaveResult(WebhookView.From(w), SaveStatus.Ok);
     }
 

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace WebhookConsole.Api;
+
+/// <summary>Reads a JSON body with a size cap, turning every way it can be wrong into a problem that says what to fix.</summary>
+public static class RequestBody
+{
+    public static async Task<(JsonNode? Node, IResult? Error)> ReadJsonAsync(HttpRequest request, long maxBytes, CancellationToken ct)
+    {
+        if (request.ContentType is { Length: > 0 } contentType && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, Results.Problem(statusCode: 415, title: "Unsupported media type", detail: $"Send the body as JSON with 'Content-Type: application/json' (got '{contentType}')."));
+        }
+        if (request.ContentLength > maxBytes) return (null, TooLarge(maxBytes));
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > maxBytes) return (null, TooLarge(maxBytes));
+            buffer.Write(chunk, 0, read);
+        }
+        if (buffer.Length == 0) return (null, Problems.BadRequest("The request body is empty; send a JSON object."));
+        try
+        {
+            var node = JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            return node is null ? (null, Problems.BadRequest("The body is JSON null; send an object.")) : (node, null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Problems.BadRequest($"The body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}): {ex.Message.Split(" Path:")[0]}"));
+        }
+    }
+
+    private static IResult TooLarge(long maxBytes) => Results.Problem(statusCode: 413, title: "Body too large",
+        detail: $"The body is larger than {maxBytes:N0} bytes. Send fewer events per request, or raise Events:MaxBodyBytes / Events:MaxBatchBodyBytes.");
+
+    /// <summary>Binds one JSON value to a type; a wrong type names the field.</summary>
+    public static (T? Value, string? Error) Bind<T>(JsonNode node) where T : class
+    {
+        try
+        {
+            return (node.Deserialize<T>(ApiJson.Options), null);
+        }
+        catch (JsonException ex)
+        {
+            var where = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "the value" : $"'{ex.Path.TrimStart('$', '.')}'";
+            return (null, $"{where} has the wrong type; check the API reference for its type.");
+        }
+    }
+}

@@ -1,0 +1,10 @@
+namespace WebhookConsole.Dispatching;
+
+/// <summary>
+/// Where committed jobs are handed for delivery. The one door to the delivery engine: ingestion, retries
+/// and recovery all enqueue through it.
+/// </summary>
+public interface IDeliveryQueue
+{
+    void Enqueue(IReadOnlyCollection<Guid> jobIds);
+}

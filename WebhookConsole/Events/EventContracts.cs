@@ -1,0 +1,38 @@
+using System.Text.Json.Nodes;
+
+namespace WebhookConsole.Events;
+
+/// <summary>One event as the platform posts it (API.md, "Events in").</summary>
+public sealed record EventInput
+{
+    public string? Id { get; init; }
+    public string? Type { get; init; }
+    public string? Action { get; init; }
+    public string? Kapp { get; init; }
+    public string? Form { get; init; }
+    public string? Source { get; init; }
+    public DateTime? OccurredAt { get; init; }
+    public JsonObject? Context { get; init; }
+}
+
+public sealed record JobRef(Guid Id, string Webhook, string Status);
+
+public sealed record SkippedWebhook(string Webhook, string Reason);
+
+/// <summary>The 202 reply: the jobs created and, for every webhook considered that did not fire, why.</summary>
+public sealed record EventReply(Guid EventId, IReadOnlyList<JobRef> Jobs, IReadOnlyList<SkippedWebhook> Skipped, bool Duplicate = false);
+
+public sealed record EventValidationError(string Detail, IDictionary<string, string[]> Errors);
+
+public sealed record BatchItemResult(int Index, EventReply? Result, EventValidationError? Error);
+
+public sealed class EventsOptions
+{
+    /// <summary>Largest body of <c>POST /api/v1/events</c>, in bytes.</summary>
+    public long MaxBodyBytes { get; set; } = 1024 * 1024;
+    /// <summary>Largest body of <c>POST /api/v1/events/batch</c>, in bytes.</summary>
+    public long MaxBatchBodyBytes { get; set; } = 16 * 1024 * 1024;
+    public int MaxBatchSize { get; set; } = 1000;
+    /// <summary>How long a client event id is remembered for idempotency.</summary>
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
+}

@@ -5,6 +5,7 @@ using WebhookConsole.Data;
 using WebhookConsole.Events;
 using WebhookConsole.Features.Account;
 using WebhookConsole.Features.ApiKeys;
+using WebhookConsole.Features.Inspector;
 using WebhookConsole.Auditing;
 using WebhookConsole.Features.Users;
 using WebhookConsole.Features.Webhooks;
@@ -55,6 +56,7 @@ public static class ConsoleExtensions
         services.AddScoped<UserService>();
         services.AddScoped<ApiKeyService>();
         services.AddScoped<WebhookConsole.Features.Audit.AuditQuery>();
+        services.AddSingleton<WebhookConsole.Features.Events.EventsQuery>();
         return builder;
     }
 
@@ -93,6 +95,7 @@ public static class ConsoleExtensions
         app.MapAccount();
         app.MapWebhooksApi();
         app.MapEventsApi();
+        app.MapInspector();
         // Every page needs a signed-in user; the sign-in pages opt out with [AllowAnonymous]. (A global
         // fallback policy would also catch the API's 404/405 endpoints and turn them into login redirects.)
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization();

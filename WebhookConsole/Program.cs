@@ -1,6 +1,7 @@
 using WebhookConsole;
 using WebhookConsole.Data;
 using WebhookConsole.Events;
+using WebhookConsole.Features.Inspector;
 using WebhookConsole.Filtering;
 using WebhookConsole.Security;
 
@@ -11,6 +12,7 @@ builder.AddData();
 builder.AddSecurity();
 builder.AddFiltering();
 builder.AddEvents();
+builder.AddInspector();
 builder.AddConsole();
 
 var app = builder.Build();

@@ -195,8 +195,8 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         else if (i.Scope is not null && w.Scope == WebhookScope.Space) w.Kapp = "";
         if (i.Type is not null || creating) w.Type = i.Type?.Trim() ?? "";
         if (i.Event is not null || creating) w.Event = i.Event?.Trim() ?? "";
-        if (Events.EventCatalog.Find(w.Type) is { } t) w.Type = t.Type;
-        if (Events.EventCatalog.FindAction(w.Type, w.Event) is { } a) w.Event = a;
+        if (EventCatalog.Find(w.Type) is { } t) w.Type = t.Type;
+        if (EventCatalog.FindAction(w.Type, w.Event) is { } a) w.Event = a;
         if (i.Form is not null || creating) w.Form = string.IsNullOrWhiteSpace(i.Form) ? null : i.Form.Trim();
         if (i.Filter is not null || creating) w.Filter = i.Filter ?? "";
         if (i.Url is not null || creating) w.Url = i.Url?.Trim() ?? "";

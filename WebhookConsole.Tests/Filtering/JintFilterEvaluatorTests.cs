@@ -50,6 +50,13 @@ public class JintFilterEvaluatorTests
     public void Submission_bindings_read_the_context(string filter) => Assert.True(Eval(filter));
 
     [Fact]
+    public void Kapp_and_form_slugs_fall_back_to_the_event_envelope()
+    {
+        var bare = ScriptBindings.FromJson("Submission", "Submitted", "{}", kapp: "services", form: "intake");
+        Assert.True(Eval("kapp('slug') === 'services' && form('slug') === 'intake' && form('name') === ''", bare));
+    }
+
+    [Fact]
     public void Team_binding_reads_team_events()
     {
         var team = ScriptBindings.FromJson("Team", "Created", """{ "team": { "name": "Facilities", "slug": "facilities", "attributes": { "Assignable": ["True"] } } }""");

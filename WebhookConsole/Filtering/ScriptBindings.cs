@@ -59,6 +59,12 @@ public sealed class ScriptBindings
             return Property(values, key);
         }
         var section = Section(binding);
+        // The envelope's kapp and form slugs stand in when the context does not carry those objects.
+        if (key == "slug" && binding is "kapp" or "form" && (section is null || !section.Value.TryGetProperty("slug", out _))
+            && _event[binding] is { Length: > 0 } slug)
+        {
+            return BindingValue.Of(slug);
+        }
         if (section is not { } obj) return BindingValue.Missing;
 
         if (key.StartsWith("attribute:", StringComparison.Ordinal) || key.StartsWith("attributeValues:", StringComparison.Ordinal))

@@ -37,7 +37,12 @@ public static class PayloadBuilder
         };
         foreach (var name in new[] { "space", "kapp", "form", "submission", "team", "user", "discussion", "invitation" })
         {
-            if (!bindings.Contains(name) || Section(i.Context, name) is not { } section) continue;
+            if (!bindings.Contains(name)) continue;
+            var section = Section(i.Context, name);
+            // The envelope's slugs stand in for kapp and form objects the context left out.
+            if (section is null && name == "kapp" && i.Kapp is not null) section = new JsonObject { ["slug"] = i.Kapp };
+            if (section is null && name == "form" && i.Form is not null) section = new JsonObject { ["slug"] = i.Form };
+            if (section is null) continue;
             if (name == "submission") section.Remove("values");
             body[name] = section;
         }

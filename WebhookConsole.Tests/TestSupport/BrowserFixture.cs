@@ -36,6 +36,14 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
     }
 
+    /// <summary>An API client on the real port, with the seeded all-scope key.</summary>
+    public HttpClient CreateApiClient()
+    {
+        var client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", ConsoleFactory.SeedApiKey);
+        return client;
+    }
+
     public async Task<IPage> NewPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 }, BaseURL = BaseUrl });

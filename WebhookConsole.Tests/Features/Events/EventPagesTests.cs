@@ -1,0 +1,130 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using WebhookConsole.Data;
+using WebhookConsole.Data.Entities;
+using WebhookConsole.Dispatching;
+using WebhookConsole.Events;
+using WebhookConsole.Features.Events;
+using WebhookConsole.Filtering;
+using WebhookConsole.Security;
+using WebhookConsole.Tests.TestSupport;
+
+namespace WebhookConsole.Tests.Features.Events;
+
+public class EventPagesTests : MudTestContext
+{
+    private readonly TestDatabase _db = new();
+    private readonly RecordingQueue _queue = new();
+
+    private sealed class RecordingQueue : IDeliveryQueue
+    {
+        public List<Guid> Enqueued { get; } = [];
+        public void Enqueue(IReadOnlyCollection<Guid> jobIds) => Enqueued.AddRange(jobIds);
+    }
+
+    public EventPagesTests()
+    {
+        Services.AddSingleton<IDbContextFactory<AppDbContext>>(_db);
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddSingleton<IFilterEvaluator>(new JintFilterEvaluator(Options.Create(new FilteringOptions())));
+        Services.AddSingleton(Options.Create(new EventsOptions()));
+        Services.AddSingleton<IDeliveryQueue>(_queue);
+        Services.AddSingleton<WebhookIndex>();
+        Services.AddSingleton<EventMatcher>();
+        Services.AddSingleton<EventProcessor>();
+        Services.AddSingleton<EventsQuery>();
+        var auth = AddAuthorization();
+        auth.SetAuthorized("support@test.local");
+        auth.SetRoles(Roles.Support);
+        RenderProviders();
+    }
+
+    private void SeedWebhook(string name, string filter)
+    {
+        using var db = _db.CreateDbContext();
+        db.Webhooks.Add(new Webhook
+        {
+            Id = Guid.NewGuid(), Name = name, NormalizedName = name.ToUpperInvariant(), Scope = WebhookScope.Kapp, Kapp = "services",
+            Type = "Submission", Event = "Submitted", Filter = filter, Url = "https://receiver.example/hook", Enabled = true,
+            SigningScheme = SigningScheme.None, CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow, Version = 1,
+        });
+        db.SaveChanges();
+    }
+
+    [Fact]
+    public void Simulator_sends_the_sample_event_and_shows_each_webhooks_outcome_with_links()
+    {
+        SeedWebhook("Workflow", "form('attribute:Custom Submission Workflow').indexOf('Submitted') > -1");
+        SeedWebhook("Never", "false");
+        var cut = Render<SimulatorPage>();
+
+        cut.Find("[data-testid=sim-send]").Click();
+
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=sim-result]")));
+        var rows = cut.FindAll("[data-testid=outcome-row]");
+        Assert.Equal(2, rows.Count);
+        Assert.Contains("Fired", rows[0].TextContent);
+        Assert.Contains("Workflow", rows[0].TextContent);
+        Assert.NotNull(rows[0].QuerySelector("[data-testid=job-link]"));
+        Assert.Contains("filter returned false", rows[1].TextContent);
+        Assert.Single(_queue.Enqueued);
+        Assert.StartsWith("/events/", cut.Find("[data-testid=sim-event-link]").GetAttribute("href"));
+    }
+
+    [Fact]
+    public void Simulator_explains_a_context_that_is_not_json_and_sends_nothing()
+    {
+        var cut = Render<SimulatorPage>();
+        var editor = cut.FindComponent<WebhookConsole.Components.Shared.CodeEditor>();
+        cut.InvokeAsync(() => editor.Instance.ValueChanged.InvokeAsync("{ not json"));
+        cut.Find("[data-testid=sim-send]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("not valid JSON", cut.Find("[data-testid=sim-error]").TextContent));
+        using var db = _db.CreateDbContext();
+        Assert.Empty(db.Events);
+    }
+
+    [Fact]
+    public async Task Events_page_lists_events_newest_first_and_filters_by_outcome()
+    {
+        SeedWebhook("Only B", "values('Room') === 'B12'");
+        var processor = Services.GetRequiredService<EventProcessor>();
+        foreach (var room in new[] { "A1", "B12" })
+        {
+            var (valid, _) = EventValidator.Validate(new EventInput
+            {
+                Type = "Submission", Action = "Submitted", Kapp = "services",
+                Context = new System.Text.Json.Nodes.JsonObject { ["submission"] = new System.Text.Json.Nodes.JsonObject { ["values"] = new System.Text.Json.Nodes.JsonObject { ["Room"] = room } } },
+            }, DateTime.UtcNow);
+            await processor.ProcessAsync(valid!);
+            await Task.Delay(20);
+        }
+
+        var cut = Render<EventsPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=event-link]").Count));
+        var counts = cut.FindAll("[data-testid=fired-count]").Select(c => c.TextContent.Trim()).ToList();
+        Assert.Equal(["1 of 1 fired", "0 of 1 fired"], counts);
+
+        var query = Services.GetRequiredService<EventsQuery>();
+        var (fired, total) = await query.ListAsync(new EventFilter(Outcome: OutcomeFilter.Fired));
+        Assert.Equal(1, total);
+        var (filteredOut, _) = await query.ListAsync(new EventFilter(Outcome: OutcomeFilter.FilterFalse));
+        Assert.NotEqual(fired[0].Id, Assert.Single(filteredOut).Id);
+    }
+
+    [Fact]
+    public void Events_page_has_an_empty_state_pointing_to_the_simulator()
+    {
+        var cut = Render<EventsPage>();
+        cut.WaitForAssertion(() => Assert.Contains("No events yet", cut.Markup));
+        Assert.Contains("/events/simulate", cut.Markup);
+    }
+
+    protected override Task OnDisposedAsync()
+    {
+        _db.Dispose();
+        return Task.CompletedTask;
+    }
+}

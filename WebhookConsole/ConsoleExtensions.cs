@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Json;
 using MudBlazor.Services;
 using WebhookConsole.Components;
 using WebhookConsole.Data;
+using WebhookConsole.Dispatching;
 using WebhookConsole.Events;
 using WebhookConsole.Features.Account;
 using WebhookConsole.Features.ApiKeys;
@@ -48,8 +49,7 @@ public static class ConsoleExtensions
         {
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
         });
-        services.AddSingleton<Dispatching.IDeliveryQueue, Dispatching.PendingDeliveryQueue>();
-        services.AddScoped<AuditLog>();
+        services.AddSingleton<AuditLog>();
         services.AddScoped<WebhookService>();
         services.AddSingleton<WebhookValidator>();
         services.AddSingleton<TryItService>();
@@ -96,6 +96,7 @@ public static class ConsoleExtensions
         app.MapWebhooksApi();
         app.MapEventsApi();
         app.MapInspector();
+        app.MapDispatching();
         // Every page needs a signed-in user; the sign-in pages opt out with [AllowAnonymous]. (A global
         // fallback policy would also catch the API's 404/405 endpoints and turn them into login redirects.)
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization();

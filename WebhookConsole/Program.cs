@@ -1,5 +1,6 @@
 using WebhookConsole;
 using WebhookConsole.Data;
+using WebhookConsole.Dispatching;
 using WebhookConsole.Events;
 using WebhookConsole.Features.Inspector;
 using WebhookConsole.Filtering;
@@ -13,6 +14,7 @@ builder.AddSecurity();
 builder.AddFiltering();
 builder.AddEvents();
 builder.AddInspector();
+builder.AddDispatching();
 builder.AddConsole();
 
 var app = builder.Build();

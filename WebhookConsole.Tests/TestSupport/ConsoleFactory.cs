@@ -20,6 +20,8 @@ public class ConsoleFactory : WebApplicationFactory<Program>
 
     protected virtual string EnvironmentName => "Testing";
 
+    protected virtual bool DispatchEnabled => false;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         Directory.CreateDirectory(_dir);
@@ -29,6 +31,9 @@ public class ConsoleFactory : WebApplicationFactory<Program>
         builder.UseSetting("Seed:AdminPassword", AdminPassword);
         builder.UseSetting("Seed:ApiKey", SeedApiKey);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // Tests of pages and ingestion leave jobs Pending; delivery tests turn the dispatcher on.
+        builder.UseSetting("Dispatch:Enabled", DispatchEnabled ? "true" : "false");
+        builder.UseSetting("Dispatch:WorkerCount", "8");
     }
 
     /// <summary>A client whose key has exactly these scopes.</summary>

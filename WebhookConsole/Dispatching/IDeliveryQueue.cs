@@ -7,4 +7,7 @@ namespace WebhookConsole.Dispatching;
 public interface IDeliveryQueue
 {
     void Enqueue(IReadOnlyCollection<Guid> jobIds);
+
+    /// <summary>Runs the job again after a delay (the retry schedule).</summary>
+    void Schedule(Guid jobId, TimeSpan delay);
 }

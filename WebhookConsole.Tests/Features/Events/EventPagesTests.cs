@@ -22,6 +22,7 @@ public class EventPagesTests : MudTestContext
     {
         public List<Guid> Enqueued { get; } = [];
         public void Enqueue(IReadOnlyCollection<Guid> jobIds) => Enqueued.AddRange(jobIds);
+        public void Schedule(Guid jobId, TimeSpan delay) => Enqueued.Add(jobId);
     }
 
     public EventPagesTests()

@@ -24,6 +24,7 @@ public class WebhookPagesTests : MudTestContext
         Services.AddSingleton<TryItService>();
         Services.AddScoped<AuditLog>();
         Services.AddSingleton<WebhookConsole.Events.WebhookIndex>();
+        Services.AddSingleton<WebhookConsole.Dispatching.RecoverySignal>();
         Services.AddScoped<WebhookService>();
     }
 
@@ -39,7 +40,7 @@ public class WebhookPagesTests : MudTestContext
     {
         // Built by hand: touching the bUnit container before rendering would freeze its registrations.
         var filters = new JintFilterEvaluator(Options.Create(new FilteringOptions()));
-        var service = new WebhookService(_db, new WebhookValidator(filters), new AuditLog(TimeProvider.System), new WebhookConsole.Events.WebhookIndex(_db, TimeProvider.System), TimeProvider.System);
+        var service = new WebhookService(_db, new WebhookValidator(filters), new AuditLog(TimeProvider.System), new WebhookConsole.Events.WebhookIndex(_db, TimeProvider.System), new WebhookConsole.Dispatching.RecoverySignal(), TimeProvider.System);
         var result = await service.CreateAsync(Actor.System, new WebhookInput
         {
             Name = name, Scope = "Space", Type = "User", Event = "Created", Url = "https://receiver.example/users",

@@ -27,6 +27,9 @@ public class WebhookJob
     public AttemptErrorKind? LastErrorKind { get; set; }
     public string? Summary { get; set; }
     public bool IsTest { get; set; }
+    /// <summary>What the next attempt is recorded as (a manual or edited retry, by whom); null = the schedule.</summary>
+    public AttemptTrigger? PendingTrigger { get; set; }
+    public string? PendingTriggeredBy { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
     public DateTime? CompletedAt { get; set; }

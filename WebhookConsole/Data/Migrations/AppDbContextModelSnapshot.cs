@@ -684,6 +684,14 @@ namespace WebhookConsole.Data.Migrations
                         .HasMaxLength(4096)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("PendingTrigger")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PendingTriggeredBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("RequestBody")
                         .IsRequired()
                         .HasColumnType("TEXT");

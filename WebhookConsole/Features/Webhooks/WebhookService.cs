@@ -9,7 +9,7 @@ using WebhookConsole.Security;
 namespace WebhookConsole.Features.Webhooks;
 
 /// <summary>Reads and changes webhooks for the pages and the API alike; every change is checked, audited and versioned.</summary>
-public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, WebhookValidator validator, AuditLog audit, WebhookIndex index, TimeProvider time)
+public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, WebhookValidator validator, AuditLog audit, WebhookIndex index, Dispatching.RecoverySignal recovery, TimeProvider time)
 {
     public async Task<PagedResult<WebhookView>> ListAsync(WebhookQuery q, CancellationToken ct = default)
     {
@@ -161,6 +161,8 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
             return SaveResult.Fail(SaveStatus.Duplicate, $"A webhook named '{w.Name}' was just created in the same scope; choose another name.");
         }
         index.Invalidate();
+        // Enabling releases the jobs held while the webhook was off.
+        if (w.Enabled && before?["enabled"] == "False") recovery.Wake();
         return new SaveResult(WebhookView.From(w), SaveStatus.Ok);
     }
 

@@ -69,6 +69,12 @@ public static class WebhooksApi
             return ToResult(result, http, created: false);
         });
 
+        group.MapPost("/{id:guid}/test", async (Guid id, Dispatching.TestDelivery tester, HttpContext http, CancellationToken ct) =>
+        {
+            var result = await tester.SendAsync(Actor.From(http.User), id, ct);
+            return result is null ? Problems.NotFound($"There is no webhook {id}.") : Results.Json(result, ApiJson.Options);
+        });
+
         group.MapDelete("/{id:guid}", async (Guid id, WebhookService service, HttpContext http, CancellationToken ct) =>
             await service.DeleteAsync(Actor.From(http.User), id, ct) == SaveStatus.Ok
                 ? Results.NoContent()

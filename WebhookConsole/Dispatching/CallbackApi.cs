@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using WebhookConsole.Api;
+using WebhookConsole.Data;
+using WebhookConsole.Data.Entities;
+
+namespace WebhookConsole.Dispatching;
+
+/// <summary>
+/// <c>PUT /api/v1/notifications/{key}</c>: a receiver that acknowledged a delivery asynchronously reports the
+/// final status (doForms-style). Authenticated with <c>Bearer {webhookId}:{callbackSecret}</c>; idempotent.
+/// </summary>
+public static class CallbackApi
+{
+    public static IEndpointRouteBuilder MapCallbackApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPut("/api/v1/notifications/{key}", async (string key, HttpRequest request, IDbContextFactory<AppDbContext> dbFactory, TimeProvider time, CancellationToken ct) =>
+        {
+            var unauthorized = Results.Problem(statusCode: 401, title: "Authentication required",
+                detail: "Send 'Authorization: Bearer {webhookId}:{callbackSecret}' with the callback credentials shown in the webhook's editor.");
+            string? header = request.Headers.Authorization;
+            if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return unauthorized;
+            var credentials = header["Bearer ".Length..].Trim().Split(':', 2);
+            if (credentials.Length != 2 || !Guid.TryParse(credentials[0], out var webhookId)) return unauthorized;
+
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var webhook = await db.Webhooks.AsNoTracking().Where(w => w.Id == webhookId).Select(w => new { w.CallbackSecret, w.AsyncAck }).FirstOrDefaultAsync(ct);
+            if (webhook?.CallbackSecret is null || !webhook.AsyncAck
+                || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(webhook.CallbackSecret), Encoding.UTF8.GetBytes(credentials[1])))
+            {
+                return unauthorized;
+            }
+
+            var (node, error) = await RequestBody.ReadJsonAsync(request, 64 * 1024, ct);
+            if (error is not null) return error;
+            var status = (node as JsonObject)?["status"] is JsonValue v && v.TryGetValue<string>(out var s) ? s.ToLowerInvariant() : null;
+            var message = (node as JsonObject)?["message"] is JsonValue m && m.TryGetValue<string>(out var text) ? text : null;
+            if (status is not ("completed" or "failed")) return Problems.BadRequest("Send { \"status\": \"completed\" | \"failed\", \"message\": \"…\" }.");
+
+            if (!Guid.TryParse(key, out var jobId)) return Problems.NotFound($"There is no delivery with key '{key}'.");
+            var job = await db.WebhookJobs.FirstOrDefaultAsync(j => j.Id == jobId && j.WebhookId == webhookId, ct);
+            if (job is null) return Problems.NotFound($"There is no delivery with key '{key}' for this webhook.");
+
+            var target = status == "completed" ? JobStatus.Succeeded : JobStatus.Failed;
+            if (job.Status == target && job.CompletedAt is not null) return Results.Ok(View(job));
+            if (job.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Abandoned)
+            {
+                return Problems.Conflict($"This delivery is already {job.Status.ToString().ToLowerInvariant()}; its status can no longer change.");
+            }
+            var now = time.GetUtcNow().UtcDateTime;
+            job.Status = target;
+            job.Summary = $"{(target == JobStatus.Succeeded ? "Completed" : "Failed")} (receiver's callback){(string.IsNullOrWhiteSpace(message) ? "" : ": " + message)}";
+            if (job.Summary.Length > 300) job.Summary = job.Summary[..299] + "…";
+            job.CompletedAt = job.UpdatedAt = now;
+            job.NextAttemptAt = null;
+            await db.SaveChangesAsync(ct);
+            return Results.Ok(View(job));
+        }).AllowAnonymous().DisableAntiforgery();
+        return app;
+    }
+
+    private static object View(WebhookJob job) => new
+    {
+        key = job.Id,
+        status = job.Status.ToString().ToLowerInvariant(),
+        summary = job.Summary,
+        completedAt = job.CompletedAt,
+    };
+}

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using WebhookConsole.Data.Entities;
+
+namespace WebhookConsole.Dispatching;
+
+/// <summary>One HTTP try, as sent and as received, or why it did not complete.</summary>
+public sealed record SendResult(
+    DateTime StartedAt, int DurationMs, string Url, List<HeaderEntry> RequestHeaders, string RequestBody,
+    int? StatusCode, List<HeaderEntry> ResponseHeaders, string? ResponseBody, long ResponseBodyLength,
+    AttemptErrorKind? ErrorKind, string? Error, TimeSpan? RetryAfter)
+{
+    public bool IsSuccessStatus => StatusCode is >= 200 and < 300 && ErrorKind is null;
+
+    public string Summary => ErrorKind is null or AttemptErrorKind.Http
+        ? $"{StatusCode} {ReasonPhrases.GetReasonPhrase(StatusCode ?? 0)}".Trim() + (StatusCode is >= 300 and < 400 ? " (redirects are not followed)" : "")
+        : Error ?? ErrorKind.ToString()!;
+}
+
+/// <summary>Sends a job's request: signed, with the webhook's timeout, no redirects, through the SSRF guard.</summary>
+public sealed class DeliverySender(IHttpClientFactory clients, IOptions<DispatchOptions> options, TimeProvider time)
+{
+    public const string ClientName = "deliveries";
+
+    public async Task<SendResult> SendAsync(WebhookJob job, Webhook webhook, CancellationToken ct)
+    {
+        var started = time.GetUtcNow();
+        var signed = Signing.Apply(webhook.SigningScheme, webhook.SigningSecret, job.Id, job.Url, job.RequestBody, started);
+        var requestHeaders = job.RequestHeaders.Concat(signed.Headers).ToList();
+        var watch = Stopwatch.StartNew();
+        var timeout = TimeSpan.FromSeconds(Math.Clamp(webhook.TimeoutSeconds, 1, 60));
+        using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeoutCts.CancelAfter(timeout);
+
+        int? status = null;
+        var responseHeaders = new List<HeaderEntry>();
+        SendResult Result(AttemptErrorKind? kind, string? error, string? body = null, long length = 0, TimeSpan? retryAfter = null) =>
+            new(started.UtcDateTime, (int)watch.ElapsedMilliseconds, signed.Url, requestHeaders, job.RequestBody, status, responseHeaders, body, length, kind, error, retryAfter);
+
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, signed.Url);
+            request.Content = new StringContent(job.RequestBody, Encoding.UTF8);
+            request.Content.Headers.ContentType = null;
+            foreach (var h in requestHeaders)
+            {
+                if (!request.Headers.TryAddWithoutValidation(h.Name, h.Value)) request.Content.Headers.TryAddWithoutValidation(h.Name, h.Value);
+            }
+            request.Headers.UserAgent.ParseAdd("WebhookConsole/1.0");
+
+            using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeoutCts.Token);
+            status = (int)response.StatusCode;
+            responseHeaders.AddRange(response.Headers.Concat(response.Content.Headers).Select(h => new HeaderEntry(h.Key, string.Join(", ", h.Value))));
+            try
+            {
+                var (body, length) = await ReadCappedAsync(response, options.Value.MaxResponseBodyBytes, timeoutCts.Token);
+                return Result(status is >= 200 and < 300 ? null : AttemptErrorKind.Http, null, body, length, RetryAfter(response));
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return Result(AttemptErrorKind.Timeout, $"Timeout after {timeout.TotalSeconds:0} s while reading the response");
+            }
+            catch (IOException ex)
+            {
+                return Result(AttemptErrorKind.Connection, $"Connection reset while reading the response: {ex.Message}");
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return Result(AttemptErrorKind.Timeout, $"Timeout after {timeout.TotalSeconds:0} s");
+        }
+        catch (HttpRequestException ex)
+        {
+            return Classify(ex, Result);
+        }
+    }
+
+    private static SendResult Classify(HttpRequestException ex, Func<AttemptErrorKind?, string?, string?, long, TimeSpan?, SendResult> result)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is BlockedDestinationException blocked) return result(AttemptErrorKind.Blocked, blocked.Message, null, 0, null);
+        }
+        var socket = FindInner<SocketException>(ex);
+        return ex.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => result(AttemptErrorKind.Dns, $"DNS: {socket?.Message ?? ex.Message}", null, 0, null),
+            HttpRequestError.SecureConnectionError => result(AttemptErrorKind.Tls, $"TLS: {FindInner<AuthenticationException>(ex)?.Message ?? ex.Message}", null, 0, null),
+            _ when socket?.SocketErrorCode == SocketError.HostNotFound => result(AttemptErrorKind.Dns, $"DNS: {socket.Message}", null, 0, null),
+            _ when socket?.SocketErrorCode == SocketError.ConnectionRefused => result(AttemptErrorKind.Connection, "Connection refused", null, 0, null),
+            _ when socket?.SocketErrorCode == SocketError.ConnectionReset => result(AttemptErrorKind.Connection, "Connection reset", null, 0, null),
+            HttpRequestError.ResponseEnded => result(AttemptErrorKind.Connection, "The connection closed before a complete response", null, 0, null),
+            _ => result(AttemptErrorKind.Connection, $"Connection failed: {ex.Message}", null, 0, null),
+        };
+    }
+
+    private static T? FindInner<T>(Exception ex) where T : Exception
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is T found) return found;
+        }
+        return null;
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta) return delta;
+        if (header?.Date is { } date) return date - DateTimeOffset.UtcNow;
+        return null;
+    }
+
+    /// <summary>Keeps the first bytes and counts the rest without storing it.</summary>
+    private static async Task<(string Body, long Length)> ReadCappedAsync(HttpResponseMessage response, int cap, CancellationToken ct)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        var kept = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        long total = 0;
+        int read;
+        while ((read = await stream.ReadAsync(buffer, ct)) > 0)
+        {
+            total += read;
+            var room = cap - (int)kept.Length;
+            if (room > 0) kept.Write(buffer, 0, Math.Min(room, read));
+        }
+        return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), total);
+    }
+}

@@ -1,0 +1,84 @@
+using Hangfire;
+using Hangfire.Dashboard;
+using Hangfire.InMemory;
+using Microsoft.Extensions.Options;
+using WebhookConsole.Security;
+
+namespace WebhookConsole.Dispatching;
+
+public static class DispatchingExtensions
+{
+    public static IHostApplicationBuilder AddDispatching(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var section = builder.Configuration.GetSection("Dispatch");
+        services.Configure<DispatchOptions>(section);
+        var options = section.Get<DispatchOptions>() ?? new DispatchOptions();
+
+        services.AddSingleton<SsrfGuard>();
+        services.AddHttpClient(DeliverySender.ClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                UseProxy = false,
+                ConnectCallback = sp.GetRequiredService<SsrfGuard>().ConnectAsync,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+                MaxConnectionsPerServer = 256,
+            })
+            // The handler pool is the connection pool: keep it for the lifetime above rather than 2 minutes.
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+
+        services.AddSingleton<InFlightJobs>();
+        services.AddSingleton<RecoverySignal>();
+        services.AddSingleton<DeliverySender>();
+        services.AddSingleton<WebhookHealth>();
+        services.AddTransient<DeliveryJob>();
+        services.AddSingleton<HangfireDeliveryQueue>();
+        services.AddSingleton<IDeliveryQueue>(sp => sp.GetRequiredService<HangfireDeliveryQueue>());
+        services.AddSingleton<DeliveryRecovery>();
+        services.AddSingleton<TestDelivery>();
+
+        // Hangfire executes; the database is the source of truth (ARCHITECTURE.md decision 1).
+        services.AddHangfire(c => c
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseInMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromMinutes(30) }));
+        if (options.Enabled)
+        {
+            services.AddHangfireServer(o =>
+            {
+                o.WorkerCount = Math.Max(1, options.WorkerCount);
+                o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+                o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+            });
+            services.AddHostedService(sp => sp.GetRequiredService<DeliveryRecovery>());
+        }
+        return builder;
+    }
+
+    public static WebApplication MapDispatching(this WebApplication app)
+    {
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [new AdminDashboardAuthorization()],
+            DisplayStorageConnectionString = false,
+            DashboardTitle = "WebhookConsole · Hangfire",
+            AppPath = "/webhooks",
+        });
+        app.MapCallbackApi();
+        return app;
+    }
+
+    /// <summary>Hangfire's dashboard is for signed-in Admins only.</summary>
+    private sealed class AdminDashboardAuthorization : IDashboardAuthorizationFilter
+    {
+        public bool Authorize(DashboardContext context)
+        {
+            var user = context.GetHttpContext().User;
+            return user.Identity?.IsAuthenticated == true && user.IsInRole(Roles.Admin);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using System.Security.Cryptography;
+using System.Text;
+using WebhookConsole.Data.Entities;
+using WebhookConsole.Features.Webhooks;
+
+namespace WebhookConsole.Dispatching;
+
+/// <summary>The signing schemes of API.md ("Receivers"), computed per attempt.</summary>
+public static class Signing
+{
+    public sealed record Signed(string Url, List<HeaderEntry> Headers);
+
+    public static Signed Apply(SigningScheme scheme, string? secret, Guid jobId, string url, string body, DateTimeOffset now)
+    {
+        var headers = new List<HeaderEntry>();
+        if (scheme == SigningScheme.None || string.IsNullOrEmpty(secret)) return new Signed(url, headers);
+        var timestamp = now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        switch (scheme)
+        {
+            case SigningScheme.Standard:
+            {
+                // Standard Webhooks: HMAC-SHA256 of "id.timestamp.body", keyed by the base64 part of whsec_.
+                SigningSecrets.TryDecodeStandard(secret, out var key);
+                var id = jobId.ToString();
+                var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{id}.{timestamp}.{body}"));
+                headers.Add(new("webhook-id", id));
+                headers.Add(new("webhook-timestamp", timestamp));
+                headers.Add(new("webhook-signature", "v1," + Convert.ToBase64String(mac)));
+                break;
+            }
+            case SigningScheme.Github:
+            {
+                var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body));
+                headers.Add(new("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(mac)));
+                break;
+            }
+            case SigningScheme.Jodoo:
+            {
+                var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+                var sha1 = SHA1.HashData(Encoding.UTF8.GetBytes($"{nonce}:{body}:{secret}:{timestamp}"));
+                headers.Add(new("X-JDY-Signature", Convert.ToHexStringLower(sha1)));
+                headers.Add(new("X-JDY-DeliverId", jobId.ToString()));
+                url += (url.Contains('?') ? "&" : "?") + $"timestamp={timestamp}&nonce={nonce}";
+                break;
+            }
+        }
+        return new Signed(url, headers);
+    }
+}

@@ -1,0 +1,74 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using WebhookConsole.Auditing;
+using WebhookConsole.Data;
+using WebhookConsole.Data.Entities;
+using WebhookConsole.Events;
+using WebhookConsole.Security;
+
+namespace WebhookConsole.Dispatching;
+
+/// <summary>
+/// Consecutive failed deliveries per webhook (a success resets them). At
+/// <c>Dispatch:DisableAfterConsecutiveFailures</c> the webhook is disabled with the reason, an audit entry and
+/// a notification for the admins; its jobs are held until it is enabled again.
+/// </summary>
+public sealed class WebhookHealth(
+    IDbContextFactory<AppDbContext> dbFactory, WebhookIndex index, AuditLog audit, IOptions<DispatchOptions> options,
+    TimeProvider time, ILogger<WebhookHealth> logger)
+{
+    public async Task RecordSuccessAsync(Guid webhookId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Webhooks.Where(w => w.Id == webhookId && w.ConsecutiveFailures != 0)
+            .ExecuteUpdateAsync(s => s.SetProperty(w => w.ConsecutiveFailures, 0), ct);
+    }
+
+    public async Task RecordFailureAsync(Guid webhookId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Webhooks.Where(w => w.Id == webhookId)
+            .ExecuteUpdateAsync(s => s.SetProperty(w => w.ConsecutiveFailures, w => w.ConsecutiveFailures + 1), ct);
+        var state = await db.Webhooks.AsNoTracking().Where(w => w.Id == webhookId).Select(w => new { w.Enabled, w.ConsecutiveFailures }).FirstOrDefaultAsync(ct);
+        var threshold = options.Value.DisableAfterConsecutiveFailures;
+        if (state is { Enabled: true } && threshold > 0 && state.ConsecutiveFailures >= threshold)
+        {
+            await DisableAsync(webhookId, $"{state.ConsecutiveFailures} consecutive failed deliveries", ct);
+        }
+    }
+
+    public async Task DisableAsync(Guid webhookId, string reason, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var w = await db.Webhooks.FirstOrDefaultAsync(x => x.Id == webhookId, ct);
+        if (w is null || !w.Enabled) return;
+        var now = time.GetUtcNow().UtcDateTime;
+        w.Enabled = false;
+        w.DisabledReason = reason;
+        w.DisabledAt = now;
+        w.UpdatedAt = now;
+        w.UpdatedBy = "system";
+        w.Version++;
+        audit.Record(db, Actor.System, "Webhook", w.Id.ToString(), w.Name, "disabled by the system",
+            new Dictionary<string, string?> { ["enabled"] = "True" }, new Dictionary<string, string?> { ["enabled"] = "False", ["disabledReason"] = reason });
+        db.Notifications.Add(new Notification
+        {
+            At = now,
+            Kind = NotificationKind.WebhookDisabled,
+            Title = $"Webhook '{w.Name}' was disabled",
+            Message = $"Reason: {reason}. Its pending deliveries are held; fix the receiver, then enable the webhook to resume them.",
+            WebhookId = w.Id,
+        });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Someone saved the webhook at the same moment; the next failure will try again.
+            return;
+        }
+        index.Invalidate();
+        logger.LogWarning("Disabled webhook {Webhook} ({Id}): {Reason}", w.Name, w.Id, reason);
+    }
+}

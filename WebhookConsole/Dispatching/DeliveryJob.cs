@@ -20,8 +20,8 @@ public sealed class DeliveryJob(
     TimeProvider time,
     ILogger<DeliveryJob> logger)
 {
-    /// <summary>Longer than any attempt can take (timeout ≤ 60 s), so a live lease is never stolen.</summary>
-    private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(30);
+    /// <summary>Time beyond the webhook's timeout for recording the attempt, so a live lease is never stolen.</summary>
+    private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(10);
 
     // Our schedule governs retries; Hangfire's own retry would send extra attempts.
     [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
@@ -42,7 +42,12 @@ public sealed class DeliveryJob(
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var leaseUntil = now + TimeSpan.FromSeconds(60) + LeaseMargin;
+        // The lease outlives the attempt (the webhook's timeout) by a margin, and no more: after a crash,
+        // the recovery sweep re-sends the job as soon as its lease has expired.
+        var timeoutSeconds = await db.WebhookJobs.Where(j => j.Id == jobId)
+            .Select(j => db.Webhooks.Where(w => w.Id == j.WebhookId).Select(w => (int?)w.TimeoutSeconds).FirstOrDefault())
+            .FirstOrDefaultAsync(ct) ?? 60;
+        var leaseUntil = now + TimeSpan.FromSeconds(timeoutSeconds) + LeaseMargin;
         var leased = await db.WebhookJobs
             .Where(j => j.Id == jobId && j.Status == JobStatus.Pending && j.NextAttemptAt <= now && (j.LeaseUntil == null || j.LeaseUntil < now))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, leaseUntil), ct);

@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Data.Sqlite;
+using WebhookConsole.Tests.TestSupport;
+using Xunit.Abstractions;
+
+namespace WebhookConsole.Tests.Dispatching;
+
+/// <summary>
+/// Kills the console with SIGKILL while it delivers thousands of jobs, starts it again on the same
+/// database, and shows every job reached the receiver at least once and none is stuck.
+/// </summary>
+public class CrashTests(ITestOutputHelper output)
+{
+    private const int Jobs = 3000;
+    private const string Key = "wck_crash_test_key_0123456789abcdef";
+
+    [Fact]
+    public async Task Killing_the_process_mid_flight_loses_no_delivery()
+    {
+        var dir = Directory.CreateTempSubdirectory("wc-crash-");
+        var db = Path.Combine(dir.FullName, "console.db");
+        var port = FreePort();
+        var baseUrl = $"http://127.0.0.1:{port}";
+
+        await using var receiver = await Receiver.StartAsync();
+        var deliveries = new ConcurrentDictionary<string, int>();
+        var url = receiver.On("/crash", async (ctx, _) =>
+        {
+            deliveries.AddOrUpdate(ctx.Request.Headers["webhook-id"].ToString(), 1, (_, n) => n + 1);
+            await Task.Delay(5);
+            ctx.Response.StatusCode = 200;
+        });
+
+        var first = StartConsole(db, baseUrl);
+        try
+        {
+            using var api = new HttpClient { BaseAddress = new Uri(baseUrl) };
+            api.DefaultRequestHeaders.Authorization = new("Bearer", Key);
+            await WaitReadyAsync(api, first);
+            var created = await api.PostAsJsonAsync("/api/v1/webhooks", new
+            {
+                name = "Crash receiver", scope = "Kapp", kapp = "services", type = "Submission", @event = "Submitted", url,
+                signing = new { scheme = "standard", secret = "whsec_" + Convert.ToBase64String(new byte[32]) }, timeoutSeconds = 2,
+            });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+            for (var batch = 0; batch < Jobs / 1000; batch++)
+            {
+                var events = new JsonArray(Enumerable.Range(0, 1000).Select(i => (JsonNode)new JsonObject
+                {
+                    ["type"] = "Submission", ["action"] = "Submitted", ["kapp"] = "services", ["id"] = $"crash-{batch}-{i}",
+                }).ToArray());
+                var response = await api.PostAsync("/api/v1/events/batch", new StringContent(events.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            }
+
+            // Mid-flight: some delivered, most not.
+            await Eventually.WaitAsync(() => Task.FromResult(deliveries.Count), n => n >= Jobs / 10, TimeSpan.FromSeconds(60), "the first deliveries");
+        }
+        finally
+        {
+            first.Kill(entireProcessTree: true); // SIGKILL: no shutdown hooks, no flushing.
+            await first.WaitForExitAsync();
+        }
+        var beforeRestart = deliveries.Count;
+        output.WriteLine($"killed after {beforeRestart} of {Jobs} deliveries");
+        Assert.True(beforeRestart < Jobs, "the kill came too late to prove anything; raise Jobs");
+
+        var second = StartConsole(db, baseUrl);
+        try
+        {
+            using var api = new HttpClient { BaseAddress = new Uri(baseUrl) };
+            api.DefaultRequestHeaders.Authorization = new("Bearer", Key);
+            await WaitReadyAsync(api, second);
+            await Eventually.WaitAsync(() => Task.FromResult(deliveries.Count), n => n >= Jobs, TimeSpan.FromSeconds(120), "every job to reach the receiver");
+            // Let the last attempts be recorded, then check nothing is stuck.
+            var (pending, succeeded, total) = await Eventually.WaitAsync(() => Task.FromResult(Count(db)), c => c.Pending == 0, TimeSpan.FromSeconds(30), "no Pending jobs");
+            Assert.Equal(Jobs, total);
+            Assert.Equal(Jobs, succeeded);
+        }
+        finally
+        {
+            second.Kill(entireProcessTree: true);
+            await second.WaitForExitAsync();
+        }
+
+        var twice = deliveries.Values.Count(n => n > 1);
+        output.WriteLine($"{deliveries.Count} unique webhook-ids for {Jobs} jobs; {twice} delivered more than once (at-least-once: same webhook-id lets receivers de-duplicate)");
+        Assert.Equal(Jobs, deliveries.Count);
+        SqliteConnection.ClearAllPools();
+        try { dir.Delete(recursive: true); } catch (IOException) { }
+    }
+
+    private static (int Pending, int Succeeded, int Total) Count(string db)
+    {
+        using var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly");
+        connection.Open();
+        int Scalar(string sql)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return Convert.ToInt32(command.ExecuteScalar());
+        }
+        return (Scalar("SELECT COUNT(*) FROM WebhookJobs WHERE Status = 'Pending'"), Scalar("SELECT COUNT(*) FROM WebhookJobs WHERE Status = 'Succeeded'"), Scalar("SELECT COUNT(*) FROM WebhookJobs"));
+    }
+
+    private Process StartConsole(string db, string url)
+    {
+        var app = AppPath();
+        var info = new ProcessStartInfo("dotnet", [app])
+        {
+            WorkingDirectory = Path.GetDirectoryName(app)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        info.Environment["ASPNETCORE_URLS"] = url;
+        info.Environment["ConnectionStrings__Console"] = $"Data Source={db}";
+        info.Environment["Seed__AdminPassword"] = "Admin-Passw0rd!";
+        info.Environment["Seed__ApiKey"] = Key;
+        info.Environment["Dispatch__AllowedPrivateNetworks__0"] = "127.0.0.0/8";
+        info.Environment["Dispatch__WorkerCount"] = "32";
+        info.Environment["Dispatch__RecoveryIntervalSeconds"] = "2";
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Log(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Log(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private void Log(string line)
+    {
+        try { output.WriteLine(line); } catch (InvalidOperationException) { }
+    }
+
+    private static async Task WaitReadyAsync(HttpClient api, Process process)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited) throw new Xunit.Sdk.XunitException($"The console exited with code {process.ExitCode} during start-up.");
+            try
+            {
+                if ((await api.GetAsync("/api/v1/catalog")).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(200);
+        }
+        throw new Xunit.Sdk.XunitException("The console did not start within 60 s.");
+    }
+
+    /// <summary>The app's own build output (next to its runtimeconfig), built with the tests.</summary>
+    private static string AppPath()
+    {
+        // …/WebhookConsole.Tests/bin/{Configuration}/net10.0/
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = testBin.Parent!.Name;
+        var root = testBin.Parent!.Parent!.Parent!.Parent!.FullName;
+        var path = Path.Combine(root, "WebhookConsole", "bin", configuration, "net10.0", "WebhookConsole.dll");
+        Assert.True(File.Exists(path), $"Build the app first: {path} is missing.");
+        return path;
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Net;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using WebhookConsole.Data.Entities;
+using WebhookConsole.Dispatching;
+using WebhookConsole.Tests.TestSupport;
+
+namespace WebhookConsole.Tests.Dispatching;
+
+public class SsrfGuardTests
+{
+    private sealed class Env(string name) : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = name;
+        public string ApplicationName { get; set; } = "test";
+        public string ContentRootPath { get; set; } = "/";
+        public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = default!;
+    }
+
+    private static SsrfGuard Guard(string environment = "Production", params string[] allowed) =>
+        new(Options.Create(new DispatchOptions { AllowedPrivateNetworks = allowed }), new Env(environment));
+
+    [Theory]
+    [InlineData("127.0.0.1", "loopback")]
+    [InlineData("10.1.2.3", "private")]
+    [InlineData("172.20.0.5", "private")]
+    [InlineData("192.168.1.10", "private")]
+    [InlineData("100.64.0.1", "carrier-grade NAT")]
+    [InlineData("169.254.10.10", "link-local")]
+    [InlineData("169.254.169.254", "metadata")]
+    [InlineData("0.0.0.0", "network")]
+    [InlineData("224.0.0.1", "multicast")]
+    [InlineData("240.0.0.1", "reserved")]
+    [InlineData("::1", "loopback")]
+    [InlineData("fe80::1", "link-local")]
+    [InlineData("fd12:3456::1", "unique local")]
+    [InlineData("fd00:ec2::254", "metadata")]
+    [InlineData("::ffff:127.0.0.1", "loopback")]
+    [InlineData("::ffff:169.254.169.254", "metadata")]
+    [InlineData("ff02::1", "multicast")]
+    public void Internal_addresses_are_refused(string address, string reason) =>
+        Assert.Contains(reason, Guard().Check(IPAddress.Parse(address)));
+
+    [Theory]
+    [InlineData("93.184.216.34")]
+    [InlineData("8.8.8.8")]
+    [InlineData("2606:4700:4700::1111")]
+    public void Public_addresses_pass(string address) => Assert.Null(Guard().Check(IPAddress.Parse(address)));
+
+    [Fact]
+    public void The_allow_list_lets_named_ranges_through_but_never_metadata()
+    {
+        var guard = Guard("Production", "10.0.0.0/8", "169.254.0.0/16");
+        Assert.Null(guard.Check(IPAddress.Parse("10.9.8.7")));
+        Assert.Null(guard.Check(IPAddress.Parse("169.254.1.1")));
+        Assert.Contains("metadata", guard.Check(IPAddress.Parse("169.254.169.254")));
+        Assert.Contains("private", guard.Check(IPAddress.Parse("192.168.0.1")));
+    }
+
+    [Fact]
+    public void Development_allows_loopback_only()
+    {
+        var guard = Guard("Development");
+        Assert.Null(guard.Check(IPAddress.Parse("127.0.0.1")));
+        Assert.Null(guard.Check(IPAddress.Parse("::1")));
+        Assert.NotNull(guard.Check(IPAddress.Parse("10.0.0.1")));
+    }
+}
+
+/// <summary>The guard in the running engine: refusals are recorded as their own error kind.</summary>
+public class SsrfDeliveryTests(StrictDeliveryFactory factory) : IClassFixture<StrictDeliveryFactory>
+{
+    [Theory]
+    [InlineData("http://127.0.0.1:9/x", "127.0.0.1 is loopback")]
+    [InlineData("http://localhost:9/x", "localhost resolves to")]
+    [InlineData("http://169.254.169.254/latest/meta-data/", "cloud metadata")]
+    [InlineData("http://[::ffff:127.0.0.1]:9/x", "loopback")]
+    public async Task Internal_destinations_are_refused_and_recorded_as_blocked(string url, string expected)
+    {
+        var webhook = await factory.CreateWebhookAsync(url);
+        var jobId = await factory.FireAsync(webhook);
+        var job = await factory.WaitForJobAsync(jobId, j => j.AttemptCount >= 1, "the first attempt");
+        var attempt = job.Attempts.First();
+        Assert.Equal(AttemptErrorKind.Blocked, attempt.ErrorKind);
+        Assert.Contains(expected, attempt.Error);
+        Assert.Contains("Refused by the SSRF guard", job.Summary);
+        Assert.Null(attempt.StatusCode);
+    }
+}

@@ -57,6 +57,7 @@ public static class ConsoleExtensions
         services.AddScoped<ApiKeyService>();
         services.AddScoped<WebhookConsole.Features.Audit.AuditQuery>();
         services.AddSingleton<WebhookConsole.Features.Events.EventsQuery>();
+        services.AddSingleton<WebhookConsole.Features.Notifications.NotificationService>();
         return builder;
     }
 

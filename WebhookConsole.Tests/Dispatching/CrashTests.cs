@@ -14,6 +14,7 @@ namespace WebhookConsole.Tests.Dispatching;
 /// Kills the console with SIGKILL while it delivers thousands of jobs, starts it again on the same
 /// database, and shows every job reached the receiver at least once and none is stuck.
 /// </summary>
+[Collection(ProcessCollection.Name)]
 public class CrashTests(ITestOutputHelper output)
 {
     private const int Jobs = 3000;

@@ -131,9 +131,10 @@ public class EventsApiTests(EventsApiTests.Factory factory) : IClassFixture<Even
         var before = await CountsAsync();
         var replies = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => client.PostAsync("/api/v1/events", Json(SubmissionEvent(kapp, id: id)))));
         Assert.All(replies, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        var bodies = await Task.WhenAll(replies.Select(r => r.Content.ReadAsStringAsync()));
         var after = await CountsAsync();
-        Assert.Equal(before.Events + 1, after.Events);
-        Assert.Equal(before.Jobs + 1, after.Jobs);
+        Assert.True(before.Events + 1 == after.Events, $"events {before} -> {after}: {string.Join(" | ", bodies)}");
+        Assert.True(before.Jobs + 1 == after.Jobs, $"jobs {before} -> {after}: {string.Join(" | ", bodies)}");
     }
 
     [Fact]

@@ -80,8 +80,16 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+/// <summary>Browser journeys run alone, after the parallel tests: a loaded machine makes their timing lie.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
 {
     public const string Name = "browser";
+}
+
+/// <summary>The crash test runs alone: it starts and kills whole console processes.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessCollection
+{
+    public const string Name = "processes";
 }

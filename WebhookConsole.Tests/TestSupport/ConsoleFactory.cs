@@ -30,7 +30,7 @@ public class ConsoleFactory : WebApplicationFactory<Program>
         builder.UseSetting("Seed:AdminEmail", AdminEmail);
         builder.UseSetting("Seed:AdminPassword", AdminPassword);
         builder.UseSetting("Seed:ApiKey", SeedApiKey);
-        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Logging:LogLevel:Default", Environment.GetEnvironmentVariable("WC_TEST_LOGLEVEL") ?? "Warning");
         // Tests of pages and ingestion leave jobs Pending; delivery tests turn the dispatcher on.
         builder.UseSetting("Dispatch:Enabled", DispatchEnabled ? "true" : "false");
         builder.UseSetting("Dispatch:WorkerCount", "8");

@@ -45,7 +45,7 @@ public sealed class DeliveryJob(
         // The lease outlives the attempt (the webhook's timeout) by a margin, and no more: after a crash,
         // the recovery sweep re-sends the job as soon as its lease has expired.
         var timeoutSeconds = await db.WebhookJobs.Where(j => j.Id == jobId)
-            .Select(j => db.Webhooks.Where(w => w.Id == j.WebhookId).Select(w => (int?)w.TimeoutSeconds).FirstOrDefault())
+            .Select(j => db.Webhooks.Where(w => w.Id == j.WebhookId).Max(w => (int?)w.TimeoutSeconds))
             .FirstOrDefaultAsync(ct) ?? 60;
         var leaseUntil = now + TimeSpan.FromSeconds(timeoutSeconds) + LeaseMargin;
         var leased = await db.WebhookJobs

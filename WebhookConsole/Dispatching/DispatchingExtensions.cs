@@ -41,15 +41,19 @@ public static class DispatchingExtensions
         services.AddSingleton<TestDelivery>();
 
         // Hangfire executes; the database is the source of truth (ARCHITECTURE.md decision 1).
-        services.AddHangfire(c => c
+        // The storage is this host's own instance, not Hangfire's static JobStorage.Current, so each host
+        // (several in the test suite) keeps its own queue.
+        services.AddSingleton<JobStorage>(_ => new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromMinutes(30) }));
+        services.AddHangfire((sp, c) => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
-            .UseInMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromMinutes(30) }));
+            .UseLogProvider(new HostLogProvider(sp.GetRequiredService<ILoggerFactory>())));
         if (options.Enabled)
         {
-            services.AddHangfireServer(o =>
+            services.AddHangfireServer((sp, o) =>
             {
+                o.Activator = new HostJobActivator(sp.GetRequiredService<IServiceScopeFactory>());
                 o.WorkerCount = Math.Max(1, options.WorkerCount);
                 o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
                 o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
@@ -67,7 +71,7 @@ public static class DispatchingExtensions
             DisplayStorageConnectionString = false,
             DashboardTitle = "WebhookConsole · Hangfire",
             AppPath = "/webhooks",
-        });
+        }).RequireAuthorization(Policies.Admin);
         app.MapCallbackApi();
         return app;
     }

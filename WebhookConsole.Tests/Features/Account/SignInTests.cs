@@ -71,6 +71,27 @@ public partial class SignInTests(ConsoleFactory factory) : IClassFixture<Console
     }
 
     [Fact]
+    public async Task The_hangfire_dashboard_is_for_admins_only()
+    {
+        var anonymous = await NewBrowserlikeClient().GetAsync("/hangfire");
+        Assert.Equal(HttpStatusCode.Redirect, anonymous.StatusCode);
+        Assert.Contains("/account/login", anonymous.Headers.Location!.ToString());
+
+        var credentials = (await CreateUserAsync(Roles.Support)).Split('\n');
+        var support = NewBrowserlikeClient();
+        await PostLoginAsync(support, credentials[0], credentials[1]);
+        var refused = await support.GetAsync("/hangfire");
+        Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
+        Assert.Contains("/account/access-denied", refused.Headers.Location!.ToString());
+
+        var admin = NewBrowserlikeClient();
+        await PostLoginAsync(admin, ConsoleFactory.AdminEmail, ConsoleFactory.AdminPassword);
+        var page = await admin.GetAsync("/hangfire");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("Hangfire", await page.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Wrong_password_is_refused_and_the_account_locks_after_five_tries()
     {
         var credentials = (await CreateUserAsync(Roles.Support)).Split('\n');

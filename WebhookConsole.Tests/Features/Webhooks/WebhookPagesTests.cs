@@ -26,6 +26,7 @@ public class WebhookPagesTests : MudTestContext
         Services.AddSingleton<WebhookConsole.Events.WebhookIndex>();
         Services.AddSingleton<WebhookConsole.Dispatching.RecoverySignal>();
         Services.AddScoped<WebhookService>();
+        Services.AddSingleton<WebhookConsole.Dispatching.TestDelivery>();
     }
 
     private void SignIn(string role)

@@ -23,6 +23,8 @@ public partial class WebhookEditor
     private string? _conflict;
     private string? _summary;
     private string? _filterError;
+    private bool _testing;
+    private Dispatching.TestResult? _test;
     private IDictionary<string, string[]> _errors = new Dictionary<string, string[]>();
 
     [Parameter] public Guid? Id { get; set; }
@@ -30,6 +32,7 @@ public partial class WebhookEditor
     [Inject] private WebhookService Webhooks { get; set; } = default!;
     [Inject] private IFilterEvaluator Filters { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private Dispatching.TestDelivery Tester { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
     protected override async Task OnParametersSetAsync()
@@ -118,6 +121,22 @@ public partial class WebhookEditor
                 case "user": yield return "user('username')"; yield return "user('email')"; yield return "user('attribute:Department')"; break;
                 default: yield return $"{b}('slug')"; yield return $"{b}('name')"; yield return $"{b}('attribute:Name')"; break;
             }
+        }
+    }
+
+    /// <summary>Sends a sample event to the saved webhook now (Jodoo's Test Connection).</summary>
+    private async Task SendTestAsync()
+    {
+        _testing = true;
+        _test = null;
+        try
+        {
+            _test = await Tester.SendAsync(_actor!, Id!.Value, CancellationToken.None);
+            if (_test is null) _summary = "This webhook was deleted meanwhile.";
+        }
+        finally
+        {
+            _testing = false;
         }
     }
 

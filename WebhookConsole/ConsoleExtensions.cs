@@ -7,6 +7,7 @@ using WebhookConsole.Events;
 using WebhookConsole.Features.Account;
 using WebhookConsole.Features.ApiKeys;
 using WebhookConsole.Features.Inspector;
+using WebhookConsole.Features.Jobs;
 using WebhookConsole.Auditing;
 using WebhookConsole.Features.Users;
 using WebhookConsole.Features.Webhooks;
@@ -58,6 +59,7 @@ public static class ConsoleExtensions
         services.AddScoped<WebhookConsole.Features.Audit.AuditQuery>();
         services.AddSingleton<WebhookConsole.Features.Events.EventsQuery>();
         services.AddSingleton<WebhookConsole.Features.Notifications.NotificationService>();
+        services.AddSingleton<WebhookConsole.Features.Jobs.JobsService>();
         return builder;
     }
 
@@ -96,6 +98,7 @@ public static class ConsoleExtensions
         app.MapAccount();
         app.MapWebhooksApi();
         app.MapEventsApi();
+        app.MapJobsApi();
         app.MapInspector();
         app.MapDispatching();
         // Every page needs a signed-in user; the sign-in pages opt out with [AllowAnonymous]. (A global

@@ -1,0 +1,227 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using WebhookConsole.Auditing;
+using WebhookConsole.Data;
+using WebhookConsole.Data.Entities;
+using WebhookConsole.Dispatching;
+using WebhookConsole.Security;
+
+namespace WebhookConsole.Features.Jobs;
+
+public enum StatusClass { Any, Success2xx, Redirect3xx, Client4xx, Server5xx, NoResponse }
+
+public sealed record JobQuery(
+    JobStatus? Status = null, IReadOnlyCollection<JobStatus>? Statuses = null, Guid? WebhookId = null, string? Type = null, string? Action = null,
+    StatusClass StatusClass = StatusClass.Any, DateTime? From = null, DateTime? To = null, string? Text = null, int Limit = 50, string? PageToken = null);
+
+public sealed record JobRow(Guid Id, Guid WebhookId, string WebhookName, Guid? EventId, string EventType, string EventAction, JobStatus Status,
+    string? Summary, int AttemptCount, string Url, DateTime CreatedAt, DateTime? NextAttemptAt, DateTime? CompletedAt, bool Edited);
+
+public sealed record JobPage(IReadOnlyList<JobRow> Items, string? NextPageToken);
+
+public sealed record RetryRequest(string? Url, string? Body);
+
+public enum ActionStatus { Ok, NotFound, Invalid, Conflict }
+
+public sealed record ActionResult(ActionStatus Status, string Message);
+
+/// <summary>
+/// The webhook jobs console's reads and actions, for the pages and the API alike. Lists are newest first
+/// with keyset paging over (CreatedAt, Id), which the indexes serve at any depth.
+/// </summary>
+public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeliveryQueue queue, AuditLog audit, TimeProvider time)
+{
+    public const int MaxLimit = 500;
+
+    public async Task<JobPage> ListAsync(JobQuery q, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = Filter(db.WebhookJobs.AsNoTracking(), q);
+        if (DecodeToken(q.PageToken) is { } after)
+        {
+            query = query.Where(j => j.CreatedAt < after.CreatedAt || (j.CreatedAt == after.CreatedAt && j.Id.CompareTo(after.Id) < 0));
+        }
+        var limit = Math.Clamp(q.Limit, 1, MaxLimit);
+        var rows = await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Take(limit + 1)
+            .Select(j => new JobRow(j.Id, j.WebhookId, j.WebhookName, j.EventId, j.EventType, j.EventAction, j.Status, j.Summary, j.AttemptCount,
+                j.Url, j.CreatedAt, j.NextAttemptAt, j.CompletedAt, j.OriginalRequestBody != null || j.OriginalUrl != null))
+            .ToListAsync(ct);
+        var more = rows.Count > limit;
+        if (more) rows.RemoveAt(rows.Count - 1);
+        return new JobPage(rows, more ? EncodeToken(rows[^1].CreatedAt, rows[^1].Id) : null);
+    }
+
+    /// <summary>Counts per tab, capped: past the cap a count costs more than it tells.</summary>
+    public async Task<(int All, int Failures, int Pending)> CountsAsync(int cap = 10_000, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var all = await db.WebhookJobs.Take(cap + 1).CountAsync(ct);
+        var failures = await db.WebhookJobs.Where(j => j.Status == JobStatus.Failed).Take(cap + 1).CountAsync(ct);
+        var pending = await db.WebhookJobs.Where(j => j.Status == JobStatus.Pending || j.Status == JobStatus.Received).Take(cap + 1).CountAsync(ct);
+        return (all, failures, pending);
+    }
+
+    public async Task<WebhookJob?> GetAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.WebhookJobs.AsNoTracking().Include(j => j.Attempts).FirstOrDefaultAsync(j => j.Id == id, ct);
+    }
+
+    /// <summary>Sends the job again now; with a URL or body, an edited retry that keeps the original request.</summary>
+    public async Task<ActionResult> RetryAsync(Actor actor, Guid id, RetryRequest? edit = null, CancellationToken ct = default)
+    {
+        actor.Require(actor.CanManageJobs, "retry jobs");
+        var url = string.IsNullOrWhiteSpace(edit?.Url) ? null : edit.Url.Trim();
+        var body = edit?.Body;
+        if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        {
+            return new(ActionStatus.Invalid, "The URL must be an absolute http:// or https:// URL.");
+        }
+        if (body is not null && ValidateJson(body) is { } jsonError) return new(ActionStatus.Invalid, jsonError);
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var job = await db.WebhookJobs.FirstOrDefaultAsync(j => j.Id == id, ct);
+        if (job is null) return new(ActionStatus.NotFound, $"There is no job {id}.");
+        var edited = (url is not null && url != job.Url) || (body is not null && body != job.RequestBody);
+        if (edited)
+        {
+            var before = new Dictionary<string, string?> { ["url"] = job.Url, ["body"] = job.RequestBody };
+            job.OriginalUrl ??= job.Url;
+            job.OriginalRequestBody ??= job.RequestBody;
+            if (url is not null) job.Url = url;
+            if (body is not null) job.RequestBody = body;
+            audit.Record(db, actor, "Job", job.Id.ToString(), job.WebhookName, "edited and retried", before,
+                new Dictionary<string, string?> { ["url"] = job.Url, ["body"] = job.RequestBody });
+        }
+        else
+        {
+            audit.Record(db, actor, "Job", job.Id.ToString(), job.WebhookName, "retried", new Dictionary<string, string?> { ["status"] = job.Status.ToString() },
+                new Dictionary<string, string?> { ["status"] = nameof(JobStatus.Pending) });
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        job.Status = JobStatus.Pending;
+        job.PendingTrigger = edited ? AttemptTrigger.Edited : AttemptTrigger.Manual;
+        job.PendingTriggeredBy = actor.Name;
+        job.NextAttemptAt = now;
+        job.CompletedAt = null;
+        job.UpdatedAt = now;
+        await db.SaveChangesAsync(ct);
+        queue.Enqueue([job.Id]);
+        var held = await db.Webhooks.AnyAsync(w => w.Id == job.WebhookId && !w.Enabled, ct);
+        var what = edited ? "Edited and queued" : "Queued";
+        return new(ActionStatus.Ok, held ? $"{what}; the webhook is disabled, so it is held until the webhook is enabled." : $"{what} for delivery now.");
+    }
+
+    public async Task<ActionResult> AbandonAsync(Actor actor, Guid id, CancellationToken ct = default)
+    {
+        actor.Require(actor.CanManageJobs, "abandon jobs");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var job = await db.WebhookJobs.FirstOrDefaultAsync(j => j.Id == id, ct);
+        if (job is null) return new(ActionStatus.NotFound, $"There is no job {id}.");
+        if (job.Status is JobStatus.Succeeded or JobStatus.Abandoned) return new(ActionStatus.Conflict, $"The job is already {job.Status.ToString().ToLowerInvariant()}.");
+        var now = time.GetUtcNow().UtcDateTime;
+        audit.Record(db, actor, "Job", job.Id.ToString(), job.WebhookName, "abandoned",
+            new Dictionary<string, string?> { ["status"] = job.Status.ToString() }, new Dictionary<string, string?> { ["status"] = nameof(JobStatus.Abandoned) });
+        job.Status = JobStatus.Abandoned;
+        job.Summary = $"Abandoned by {actor.Name}" + (job.Summary is null ? "" : $" · last: {job.Summary}");
+        if (job.Summary.Length > 300) job.Summary = job.Summary[..299] + "…";
+        job.NextAttemptAt = null;
+        job.CompletedAt = job.UpdatedAt = now;
+        await db.SaveChangesAsync(ct);
+        return new(ActionStatus.Ok, "Abandoned.");
+    }
+
+    /// <summary>Retries every job matching the filter (default: the failures), in batches. Returns how many.</summary>
+    public async Task<int> RetryManyAsync(Actor actor, JobQuery filter, IProgress<int>? progress = null, CancellationToken ct = default)
+    {
+        actor.Require(actor.CanManageJobs, "retry jobs");
+        var q = filter.Status is null && filter.Statuses is null ? filter with { Status = JobStatus.Failed } : filter;
+        var total = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var now = time.GetUtcNow().UtcDateTime;
+            // Each batch leaves the filter (it becomes Pending), so the next batch starts from the top again.
+            var ids = await Filter(db.WebhookJobs, q).Where(j => j.Status != JobStatus.Pending).OrderBy(j => j.CreatedAt).Select(j => j.Id).Take(500).ToListAsync(ct);
+            if (ids.Count == 0) break;
+            await db.WebhookJobs.Where(j => ids.Contains(j.Id)).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JobStatus.Pending)
+                .SetProperty(j => j.PendingTrigger, AttemptTrigger.Manual)
+                .SetProperty(j => j.PendingTriggeredBy, actor.Name)
+                .SetProperty(j => j.NextAttemptAt, now)
+                .SetProperty(j => j.CompletedAt, (DateTime?)null)
+                .SetProperty(j => j.UpdatedAt, now), ct);
+            queue.Enqueue(ids);
+            total += ids.Count;
+            progress?.Report(total);
+            if (q.Status == JobStatus.Pending) break;
+        }
+        await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
+        {
+            audit.Record(db, actor, "Job", null, filter.WebhookId?.ToString(), $"bulk retried {total} jobs");
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        return total;
+    }
+
+    private static IQueryable<WebhookJob> Filter(IQueryable<WebhookJob> query, JobQuery q)
+    {
+        if (q.Status is { } status) query = query.Where(j => j.Status == status);
+        if (q.Statuses is { Count: > 0 } statuses) query = query.Where(j => statuses.Contains(j.Status));
+        if (q.WebhookId is { } webhookId) query = query.Where(j => j.WebhookId == webhookId);
+        if (!string.IsNullOrEmpty(q.Type)) query = query.Where(j => j.EventType == q.Type);
+        if (!string.IsNullOrEmpty(q.Action)) query = query.Where(j => j.EventAction == q.Action);
+        if (q.From is { } from) query = query.Where(j => j.CreatedAt >= from);
+        if (q.To is { } to) query = query.Where(j => j.CreatedAt < to);
+        query = q.StatusClass switch
+        {
+            StatusClass.Success2xx => query.Where(j => j.LastStatusCode >= 200 && j.LastStatusCode < 300),
+            StatusClass.Redirect3xx => query.Where(j => j.LastStatusCode >= 300 && j.LastStatusCode < 400),
+            StatusClass.Client4xx => query.Where(j => j.LastStatusCode >= 400 && j.LastStatusCode < 500),
+            StatusClass.Server5xx => query.Where(j => j.LastStatusCode >= 500),
+            StatusClass.NoResponse => query.Where(j => j.LastStatusCode == null && j.AttemptCount > 0),
+            _ => query,
+        };
+        if (!string.IsNullOrWhiteSpace(q.Text))
+        {
+            var text = q.Text.Trim();
+            query = query.Where(j => j.Url.Contains(text) || j.RequestBody.Contains(text) || j.Attempts.Any(a => a.ResponseBody != null && a.ResponseBody.Contains(text)));
+        }
+        return query;
+    }
+
+    private static string? ValidateJson(string body)
+    {
+        try
+        {
+            using var _ = JsonDocument.Parse(body);
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return $"The body is not valid JSON (line {ex.LineNumber + 1}, position {ex.BytePositionInLine + 1}): {ex.Message.Split(" Path:")[0]}";
+        }
+    }
+
+    private static string EncodeToken(DateTime createdAt, Guid id) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{createdAt.Ticks}:{id}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static (DateTime CreatedAt, Guid Id)? DecodeToken(string? token)
+    {
+        if (string.IsNullOrEmpty(token)) return null;
+        try
+        {
+            var padded = token.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - padded.Length % 4) % 4);
+            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split(':');
+            return (new DateTime(long.Parse(parts[0]), DateTimeKind.Utc), Guid.Parse(parts[1]));
+        }
+        catch (Exception ex) when (ex is FormatException or IndexOutOfRangeException or ArgumentException or OverflowException)
+        {
+            throw new InvalidPageTokenException();
+        }
+    }
+}
+
+public sealed class InvalidPageTokenException() : Exception("The page token is not one this API gave out; start again without it.");

@@ -75,8 +75,18 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public sealed class KestrelConsoleFactory : ConsoleFactory
     {
-        // Development serves the static web assets (MudBlazor, Monaco) straight from the build, as `dotnet run` does.
+        // Development serves the static web assets (MudBlazor, Monaco) straight from the build, as `dotnet run` does,
+        // and lets deliveries reach receivers on this machine.
         protected override string EnvironmentName => "Development";
+
+        protected override bool DispatchEnabled => true;
+
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            // One attempt: a failing receiver fails the job at once, for the support journey.
+            builder.UseSetting("Dispatch:RetryDelaysSeconds:0", "0");
+        }
     }
 }
 

@@ -1,0 +1,136 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+using WebhookConsole.Data.Entities;
+using WebhookConsole.Features.Webhooks;
+using WebhookConsole.Security;
+
+namespace WebhookConsole.Features.Jobs;
+
+public partial class JobsPage
+{
+    private const int PageSize = 50;
+    private int _tab;
+    private JobPage? _page;
+    private bool _loading;
+    private (int All, int Failures, int Pending) _counts;
+    private IReadOnlyList<WebhookView> _webhooks = [];
+    private readonly Stack<string?> _tokens = new();
+    private string? _current;
+    private HashSet<JobRow> _selected = [];
+    private Guid? _webhook;
+    private string? _type;
+    private StatusClass _class;
+    private DateRange? _range;
+    private string? _text;
+    private Timer? _timer;
+    private Actor _actor = default!;
+
+    [CascadingParameter] private Task<AuthenticationState> AuthState { get; set; } = default!;
+    [SupplyParameterFromQuery(Name = "tab")] public string? Tab { get; set; }
+    [SupplyParameterFromQuery(Name = "webhook")] public Guid? WebhookFilter { get; set; }
+
+    private bool _live => _tokens.Count == 0 && _selected.Count == 0;
+    private bool Filtered => _webhook is not null || _type is not null || _class != StatusClass.Any || _range is not null || !string.IsNullOrWhiteSpace(_text);
+
+    private static string Count(int n) => n > 10_000 ? "10,000+" : n.ToString("N0");
+
+    protected override async Task OnInitializedAsync()
+    {
+        _actor = Actor.From((await AuthState).User);
+        _tab = Tab switch { "failures" => 1, "pending" => 2, _ => 0 };
+        _webhook = WebhookFilter;
+        _webhooks = (await Webhooks.ListAsync(new WebhookQuery(PageSize: 500))).Items;
+        await LoadAsync();
+        // New jobs and status changes appear by themselves; at most one refresh every 5 s, however busy
+        // the engine is, so a burst of deliveries cannot flood the browser.
+        _timer = new Timer(_ => InvokeAsync(async () =>
+        {
+            if (!_live || _loading) return;
+            await LoadAsync(showLoading: false);
+            StateHasChanged();
+        }), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
+    }
+
+    private JobQuery Query(string? token) => new(
+        Status: _tab == 1 ? JobStatus.Failed : null,
+        Statuses: _tab == 2 ? [JobStatus.Pending, JobStatus.Received] : null,
+        WebhookId: _webhook, Type: _type, StatusClass: _class,
+        From: _range?.Start is { } s ? DateTime.SpecifyKind(s.Date, DateTimeKind.Utc) : null,
+        To: _range?.End is { } e ? DateTime.SpecifyKind(e.Date.AddDays(1), DateTimeKind.Utc) : null,
+        Text: _text, Limit: PageSize, PageToken: token);
+
+    private async Task LoadAsync(bool showLoading = true)
+    {
+        _loading = showLoading;
+        try
+        {
+            _page = await Jobs.ListAsync(Query(_current));
+            _counts = await Jobs.CountsAsync();
+        }
+        finally
+        {
+            _loading = false;
+        }
+    }
+
+    private async Task TabChangedAsync(int tab)
+    {
+        _tab = tab;
+        await FirstAsync();
+    }
+
+    private async Task FilterAsync(Action set)
+    {
+        set();
+        await FirstAsync();
+    }
+
+    private async Task FirstAsync()
+    {
+        _tokens.Clear();
+        _current = null;
+        _selected.Clear();
+        await LoadAsync();
+    }
+
+    private async Task NextAsync()
+    {
+        if (_page?.NextPageToken is not { } next) return;
+        _tokens.Push(_current);
+        _current = next;
+        _selected.Clear();
+        await LoadAsync();
+    }
+
+    private async Task PreviousAsync()
+    {
+        if (_tokens.Count == 0) return;
+        _current = _tokens.Pop();
+        _selected.Clear();
+        await LoadAsync();
+    }
+
+    private async Task RetrySelectedAsync()
+    {
+        var ok = 0;
+        foreach (var row in _selected) if ((await Jobs.RetryAsync(_actor, row.Id)).Status == ActionStatus.Ok) ok++;
+        Snackbar.Add($"{ok} job(s) queued for delivery now.", Severity.Success);
+        _selected.Clear();
+        await LoadAsync();
+    }
+
+    private async Task AbandonSelectedAsync()
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync("Abandon jobs", $"Abandon {_selected.Count} job(s)? They will not be retried. Succeeded jobs are left as they are.",
+            yesText: "Abandon", cancelText: "Cancel");
+        if (confirmed != true) return;
+        var ok = 0;
+        foreach (var row in _selected) if ((await Jobs.AbandonAsync(_actor, row.Id)).Status == ActionStatus.Ok) ok++;
+        Snackbar.Add($"{ok} job(s) abandoned.", Severity.Success);
+        _selected.Clear();
+        await LoadAsync();
+    }
+
+    public void Dispose() => _timer?.Dispose();
+}

@@ -37,20 +37,28 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
     public async Task<JobPage> ListAsync(JobQuery q, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var query = Filter(db.WebhookJobs.AsNoTracking(), q);
-        if (DecodeToken(q.PageToken) is { } after)
-        {
-            query = query.Where(j => j.CreatedAt < after.CreatedAt || (j.CreatedAt == after.CreatedAt && j.Id.CompareTo(after.Id) < 0));
-        }
         var limit = Math.Clamp(q.Limit, 1, MaxLimit);
-        var rows = await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Take(limit + 1)
-            .Select(j => new JobRow(j.Id, j.WebhookId, j.WebhookName, j.EventId, j.EventType, j.EventAction, j.Status, j.Summary, j.AttemptCount,
-                j.Url, j.CreatedAt, j.NextAttemptAt, j.CompletedAt, j.OriginalRequestBody != null || j.OriginalUrl != null))
-            .ToListAsync(ct);
+        var rows = await ListQuery(db, q, limit + 1).ToListAsync(ct);
         var more = rows.Count > limit;
         if (more) rows.RemoveAt(rows.Count - 1);
         return new JobPage(rows, more ? EncodeToken(rows[^1].CreatedAt, rows[^1].Id) : null);
     }
+
+    /// <summary>The page query itself (its plan is asserted by the tests: index order, no table scan).</summary>
+    internal IQueryable<JobRow> ListQuery(AppDbContext db, JobQuery q, int take)
+    {
+        var query = Filter(db.WebhookJobs.AsNoTracking(), q, time.GetUtcNow().UtcDateTime);
+        if (DecodeToken(q.PageToken) is { } after)
+        {
+            query = query.Where(j => j.CreatedAt < after.CreatedAt || (j.CreatedAt == after.CreatedAt && j.Id.CompareTo(after.Id) < 0));
+        }
+        return query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Take(take)
+            .Select(j => new JobRow(j.Id, j.WebhookId, j.WebhookName, j.EventId, j.EventType, j.EventAction, j.Status, j.Summary, j.AttemptCount,
+                j.Url, j.CreatedAt, j.NextAttemptAt, j.CompletedAt, j.OriginalRequestBody != null || j.OriginalUrl != null));
+    }
+
+    /// <summary>Text search without a range looks this far back, so it reads a bounded slice of the history.</summary>
+    public static readonly TimeSpan DefaultSearchWindow = TimeSpan.FromDays(7);
 
     /// <summary>Counts per tab, capped: past the cap a count costs more than it tells.</summary>
     public async Task<(int All, int Failures, int Pending)> CountsAsync(int cap = 10_000, CancellationToken ct = default)
@@ -143,7 +151,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var now = time.GetUtcNow().UtcDateTime;
             // Each batch leaves the filter (it becomes Pending), so the next batch starts from the top again.
-            var ids = await Filter(db.WebhookJobs, q).Where(j => j.Status != JobStatus.Pending).OrderBy(j => j.CreatedAt).Select(j => j.Id).Take(500).ToListAsync(ct);
+            var ids = await Filter(db.WebhookJobs, q, now).Where(j => j.Status != JobStatus.Pending).OrderBy(j => j.CreatedAt).Select(j => j.Id).Take(500).ToListAsync(ct);
             if (ids.Count == 0) break;
             await db.WebhookJobs.Where(j => ids.Contains(j.Id)).ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.Status, JobStatus.Pending)
@@ -165,7 +173,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         return total;
     }
 
-    private static IQueryable<WebhookJob> Filter(IQueryable<WebhookJob> query, JobQuery q)
+    private static IQueryable<WebhookJob> Filter(IQueryable<WebhookJob> query, JobQuery q, DateTime now)
     {
         if (q.Status is { } status) query = query.Where(j => j.Status == status);
         if (q.Statuses is { Count: > 0 } statuses) query = query.Where(j => statuses.Contains(j.Status));
@@ -186,6 +194,11 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         if (!string.IsNullOrWhiteSpace(q.Text))
         {
             var text = q.Text.Trim();
+            if (q.From is null)
+            {
+                var since = now - DefaultSearchWindow;
+                query = query.Where(j => j.CreatedAt >= since);
+            }
             query = query.Where(j => j.Url.Contains(text) || j.RequestBody.Contains(text) || j.Attempts.Any(a => a.ResponseBody != null && a.ResponseBody.Contains(text)));
         }
         return query;

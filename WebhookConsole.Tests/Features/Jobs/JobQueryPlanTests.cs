@@ -1,0 +1,141 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using WebhookConsole.Auditing;
+using WebhookConsole.Data;
+using WebhookConsole.Data.Entities;
+using WebhookConsole.Dispatching;
+using WebhookConsole.Features.Jobs;
+using WebhookConsole.Tests.TestSupport;
+
+namespace WebhookConsole.Tests.Features.Jobs;
+
+/// <summary>With 200,000 jobs, every page the console shows is read through an index, at any depth.</summary>
+public sealed class JobQueryPlanTests : IClassFixture<JobQueryPlanTests.Data>
+{
+    private const int Rows = 200_000;
+    private static readonly Guid Webhook = Guid.Parse("01900000-0000-7000-8000-000000000007");
+
+    public sealed class Data : IDisposable
+    {
+        public TestDatabase Db { get; } = new();
+
+        public Data()
+        {
+            using var connection = new SqliteConnection(Db.CreateDbContext().Database.GetConnectionString());
+            connection.Open();
+            using var tx = connection.BeginTransaction();
+            using var insert = connection.CreateCommand();
+            insert.Transaction = tx;
+            insert.CommandText = """
+                INSERT INTO WebhookJobs (Id, WebhookId, WebhookName, EventType, EventAction, Url, RequestHeaders, RequestBody, Status, AttemptCount, IsTest, CreatedAt, UpdatedAt, LastStatusCode, Summary)
+                VALUES ($id, $webhook, 'hook', 'Submission', 'Submitted', 'https://r.example/x', '[]', $body, $status, 1, 0, $at, $at, $code, 'x')
+                """;
+            var id = insert.Parameters.Add("$id", SqliteType.Text);
+            var webhook = insert.Parameters.Add("$webhook", SqliteType.Text);
+            var body = insert.Parameters.Add("$body", SqliteType.Text);
+            var status = insert.Parameters.Add("$status", SqliteType.Text);
+            var at = insert.Parameters.Add("$at", SqliteType.Text);
+            var code = insert.Parameters.Add("$code", SqliteType.Integer);
+            var start = DateTime.UtcNow.AddDays(-60);
+            string[] statuses = ["Succeeded", "Succeeded", "Succeeded", "Failed", "Pending", "Received", "Abandoned"];
+            for (var i = 0; i < Rows; i++)
+            {
+                id.Value = Guid.CreateVersion7().ToString().ToUpperInvariant();
+                webhook.Value = (i % 50 == 0 ? Webhook : Guid.CreateVersion7()).ToString().ToUpperInvariant();
+                body.Value = $"{{\"n\":{i}}}";
+                status.Value = statuses[i % statuses.Length];
+                at.Value = start.AddSeconds(i * 25).ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF");
+                code.Value = i % 7 == 3 ? 500 : 200;
+                insert.ExecuteNonQuery();
+            }
+            tx.Commit();
+            using var analyze = connection.CreateCommand();
+            analyze.CommandText = "ANALYZE";
+            analyze.ExecuteNonQuery();
+        }
+
+        public void Dispose() => Db.Dispose();
+    }
+
+    private readonly Data _data;
+    private readonly JobsService _jobs;
+
+    public JobQueryPlanTests(Data data)
+    {
+        _data = data;
+        _jobs = new JobsService(data.Db, new NoQueue(), new AuditLog(TimeProvider.System), TimeProvider.System);
+    }
+
+    private sealed class NoQueue : IDeliveryQueue
+    {
+        public void Enqueue(IReadOnlyCollection<Guid> jobIds) { }
+        public void Schedule(Guid jobId, TimeSpan delay) { }
+    }
+
+    private string Plan(JobQuery q)
+    {
+        using var db = _data.Db.CreateDbContext();
+        using DbCommand command = _jobs.ListQuery(db, q, 51).CreateDbCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
+        db.Database.OpenConnection();
+        using var reader = command.ExecuteReader();
+        var lines = new List<string>();
+        while (reader.Read()) lines.Add(reader.GetString(3));
+        return string.Join(" | ", lines);
+    }
+
+    private static void AssertIndexed(string plan, string index, bool allowSort = false)
+    {
+        Assert.Contains($"USING INDEX {index}", plan);
+        // No step reads the table without an index (a full scan of 200,000 rows).
+        Assert.DoesNotContain(plan.Split(" | "), step => step.StartsWith("SCAN ") && !step.Contains("INDEX"));
+        if (!allowSort) Assert.DoesNotContain("TEMP B-TREE", plan);
+    }
+
+    [Fact]
+    public void All_history_first_page_reads_the_created_index_in_order() =>
+        AssertIndexed(Plan(new JobQuery()), "IX_WebhookJobs_CreatedAt_Id");
+
+    [Fact]
+    public void Failures_first_page_uses_the_status_index() =>
+        AssertIndexed(Plan(new JobQuery(Status: JobStatus.Failed)), "IX_WebhookJobs_Status_CreatedAt_Id");
+
+    [Fact]
+    public void A_webhook_filter_uses_the_webhook_index() =>
+        AssertIndexed(Plan(new JobQuery(Status: JobStatus.Failed, WebhookId: Webhook)), "IX_WebhookJobs_");
+
+    [Fact]
+    public async Task Paging_deep_into_the_list_seeks_instead_of_skipping()
+    {
+        string? token = null;
+        for (var page = 0; page < 50; page++) token = (await _jobs.ListAsync(new JobQuery(Status: JobStatus.Failed, Limit: 50, PageToken: token))).NextPageToken;
+        var plan = Plan(new JobQuery(Status: JobStatus.Failed, PageToken: token));
+        AssertIndexed(plan, "IX_WebhookJobs_Status_CreatedAt_Id");
+        Assert.Contains("CreatedAt<", plan.Replace(" ", ""));
+        var deep = await _jobs.ListAsync(new JobQuery(Status: JobStatus.Failed, Limit: 50, PageToken: token));
+        Assert.Equal(50, deep.Items.Count);
+        Assert.True(deep.Items.Zip(deep.Items.Skip(1)).All(p => p.First.CreatedAt >= p.Second.CreatedAt));
+    }
+
+    [Fact]
+    public void Pending_tab_reads_through_the_status_index()
+    {
+        var plan = Plan(new JobQuery(Statuses: [JobStatus.Pending, JobStatus.Received]));
+        // IN (Pending, Received) reads two index ranges and merges them: a small sort of one page's worth.
+        AssertIndexed(plan, "IX_WebhookJobs_Status", allowSort: true);
+    }
+
+    [Fact]
+    public async Task Text_search_reads_a_bounded_window_through_the_created_index()
+    {
+        var plan = Plan(new JobQuery(Text: "\"n\":199999"));
+        Assert.Contains("IX_WebhookJobs_CreatedAt_Id", plan);
+        Assert.Contains("CreatedAt>", plan.Replace(" ", ""));
+        var found = await _jobs.ListAsync(new JobQuery(Text: "\"n\":199999"));
+        Assert.Single(found.Items);
+        // Older than the window: found only when the range says so.
+        Assert.Empty((await _jobs.ListAsync(new JobQuery(Text: "\"n\":10}"))).Items);
+        Assert.Single((await _jobs.ListAsync(new JobQuery(Text: "\"n\":10}", From: DateTime.UtcNow.AddDays(-61)))).Items);
+    }
+}

@@ -1,0 +1,122 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using WebhookConsole.Auditing;
+using WebhookConsole.Components.Shared;
+using WebhookConsole.Data;
+using WebhookConsole.Data.Entities;
+using WebhookConsole.Dispatching;
+using WebhookConsole.Events;
+using WebhookConsole.Features.Jobs;
+using WebhookConsole.Features.Webhooks;
+using WebhookConsole.Filtering;
+using WebhookConsole.Security;
+using WebhookConsole.Tests.TestSupport;
+
+namespace WebhookConsole.Tests.Features.Jobs;
+
+public class JobPagesTests : MudTestContext
+{
+    private readonly TestDatabase _db = new();
+    private readonly Guid _webhookId = Guid.NewGuid();
+
+    private sealed class NoQueue : IDeliveryQueue
+    {
+        public void Enqueue(IReadOnlyCollection<Guid> jobIds) { }
+        public void Schedule(Guid jobId, TimeSpan delay) { }
+    }
+
+    public JobPagesTests()
+    {
+        Services.AddSingleton<IDbContextFactory<AppDbContext>>(_db);
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddSingleton<IDeliveryQueue, NoQueue>();
+        Services.AddSingleton<AuditLog>();
+        Services.AddSingleton<JobsService>();
+        Services.AddSingleton<IFilterEvaluator>(new JintFilterEvaluator(Options.Create(new FilteringOptions())));
+        Services.AddSingleton<WebhookValidator>();
+        Services.AddSingleton<WebhookIndex>();
+        Services.AddSingleton<RecoverySignal>();
+        Services.AddScoped<WebhookService>();
+        var auth = AddAuthorization();
+        auth.SetAuthorized("support@test.local");
+        auth.SetRoles(Roles.Support);
+        RenderProviders();
+
+        using var db = _db.CreateDbContext();
+        db.Webhooks.Add(new Webhook { Id = _webhookId, Name = "Orders", NormalizedName = "ORDERS", Type = "Submission", Event = "Submitted", Scope = WebhookScope.Kapp, Kapp = "k", Url = "https://r.example", CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow });
+        var now = DateTime.UtcNow;
+        foreach (var (status, minutes) in new[] { (JobStatus.Succeeded, 5), (JobStatus.Failed, 4), (JobStatus.Pending, 3), (JobStatus.Received, 2), (JobStatus.Failed, 1) })
+        {
+            db.WebhookJobs.Add(new WebhookJob
+            {
+                Id = Guid.CreateVersion7(), WebhookId = _webhookId, WebhookName = "Orders", EventType = "Submission", EventAction = "Submitted",
+                Url = "https://r.example/" + status, RequestBody = $"{{\"status\":\"{status}\"}}", Status = status, Summary = status == JobStatus.Failed ? "500 Internal Server Error" : "200 OK",
+                AttemptCount = 1, LastStatusCode = status == JobStatus.Failed ? 500 : 200, CreatedAt = now.AddMinutes(-minutes), UpdatedAt = now,
+            });
+        }
+        db.SaveChanges();
+    }
+
+    [Fact]
+    public void Tabs_show_counts_and_each_lists_its_jobs_newest_first()
+    {
+        var cut = Render<JobsPage>();
+        cut.WaitForAssertion(() => Assert.Equal(5, cut.FindAll("[data-testid=job-link]").Count));
+        Assert.Contains("All History (5)", cut.Markup);
+        Assert.Contains("Failures (2)", cut.Markup);
+        Assert.Contains("Pending (2)", cut.Markup);
+
+        cut.FindAll(".mud-tab").Single(t => t.TextContent.Contains("Failures")).Click();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=job-link]").Count));
+        Assert.All(cut.FindAll("[data-testid=job-summary]"), s => Assert.Contains("500", s.TextContent));
+
+        cut.FindAll(".mud-tab").Single(t => t.TextContent.Contains("Pending")).Click();
+        cut.WaitForAssertion(() => Assert.Equal(["Received", "Pending"], cut.FindAll("[data-testid=job-status-chip]").Select(c => c.TextContent.Trim())));
+    }
+
+    [Fact]
+    public void The_text_filter_narrows_the_list()
+    {
+        var cut = Render<JobsPage>();
+        cut.WaitForAssertion(() => Assert.Equal(5, cut.FindAll("[data-testid=job-link]").Count));
+        cut.Find("input[data-testid=filter-text], [data-testid=filter-text] input").Input("Received");
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=job-link]")), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Edit_dialog_refuses_invalid_json_and_shows_the_difference()
+    {
+        var cut = Render<MudDialogProvider>();
+        var dialogs = Services.GetRequiredService<IDialogService>();
+        IDialogReference? dialog = null;
+        await cut.InvokeAsync(async () => dialog = await dialogs.ShowAsync<EditRetryDialog>("Edit",
+            new DialogParameters<EditRetryDialog> { { d => d.Url, "https://r.example/x" }, { d => d.Body, "{\"a\":1}" } }));
+
+        var editor = cut.FindComponent<CodeEditor>();
+        await cut.InvokeAsync(() => editor.Instance.ValueChanged.InvokeAsync("{\"a\": 1, \"b\": "));
+        cut.Find("[data-testid=edit-submit]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Not valid JSON", cut.Find("[data-testid=edit-body-error]").TextContent));
+        Assert.False(dialog!.Result.IsCompleted);
+
+        await cut.InvokeAsync(() => editor.Instance.ValueChanged.InvokeAsync("{\"a\": 1, \"b\": 2}"));
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("[data-diff=added]"), line => line.TextContent.Contains("\"b\": 2")));
+        cut.Find("[data-testid=edit-submit]").Click();
+        var result = await dialog.Result;
+        var edit = Assert.IsType<RetryRequest>(result!.Data);
+        Assert.Null(edit.Url);
+        Assert.Equal("{\"a\": 1, \"b\": 2}", edit.Body);
+    }
+
+    [Fact]
+    public void Line_diff_marks_removed_and_added_lines() =>
+        Assert.Equal([(' ', "a"), ('-', "b"), ('+', "B"), (' ', "c"), ('+', "d")], LineDiff.Compute(["a", "b", "c"], ["a", "B", "c", "d"]));
+
+    protected override Task OnDisposedAsync()
+    {
+        _db.Dispose();
+        return Task.CompletedTask;
+    }
+}

@@ -14,14 +14,14 @@ public sealed class WebhookIndex(IDbContextFactory<AppDbContext> dbFactory, Time
 {
     public static readonly TimeSpan StampCheckInterval = TimeSpan.FromSeconds(2);
 
-    private sealed record Snapshot(FrozenDictionary<string, Webhook[]> ByEvent, (int Count, DateTime? MaxUpdated) Stamp, DateTime CheckedAt);
+    private sealed record Snapshot(FrozenDictionary<string, Webhook[]> ByEvent, (int Count, DateTime? MaxUpdated) Stamp, DateTime CheckedAt, long Version);
 
     private readonly SemaphoreSlim _reload = new(1, 1);
     private volatile Snapshot? _snapshot;
-    private volatile bool _stale = true;
+    private long _version;
 
     /// <summary>Call after any change to webhooks; the next match reloads.</summary>
-    public void Invalidate() => _stale = true;
+    public void Invalidate() => Interlocked.Increment(ref _version);
 
     /// <summary>The webhooks listening to a type and action (enabled or not: disabled ones are reported as such).</summary>
     public async ValueTask<IReadOnlyList<Webhook>> ForEventAsync(string type, string action, CancellationToken ct)
@@ -30,28 +30,32 @@ public sealed class WebhookIndex(IDbContextFactory<AppDbContext> dbFactory, Time
         return snapshot.ByEvent.TryGetValue(Key(type, action), out var list) ? list : [];
     }
 
+    private bool Fresh(Snapshot? s, DateTime now) =>
+        s is not null && s.Version == Interlocked.Read(ref _version) && now - s.CheckedAt < StampCheckInterval;
+
     private async ValueTask<Snapshot> CurrentAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var snapshot = _snapshot;
-        if (snapshot is not null && !_stale && now - snapshot.CheckedAt < StampCheckInterval) return snapshot;
+        if (Fresh(snapshot, now)) return snapshot!;
 
         await _reload.WaitAsync(ct);
         try
         {
             snapshot = _snapshot;
-            if (snapshot is not null && !_stale && now - snapshot.CheckedAt < StampCheckInterval) return snapshot;
+            if (Fresh(snapshot, now)) return snapshot!;
+            // Read the version before the rows: a change committed while loading bumps it, and the next call reloads.
+            var version = Interlocked.Read(ref _version);
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var stamp = await StampAsync(db, ct);
-            if (snapshot is not null && !_stale && stamp == snapshot.Stamp)
+            if (snapshot is not null && snapshot.Version == version && stamp == snapshot.Stamp)
             {
                 _snapshot = snapshot with { CheckedAt = now };
                 return _snapshot;
             }
-            _stale = false;
             var all = await db.Webhooks.AsNoTracking().ToListAsync(ct);
             var byEvent = all.GroupBy(w => Key(w.Type, w.Event)).ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.OrdinalIgnoreCase);
-            _snapshot = new Snapshot(byEvent, stamp, now);
+            _snapshot = new Snapshot(byEvent, stamp, now, version);
             return _snapshot;
         }
         finally

@@ -22,11 +22,13 @@ public class WebhookPagesTests : MudTestContext
         Services.AddSingleton<IFilterEvaluator>(new JintFilterEvaluator(Options.Create(new FilteringOptions())));
         Services.AddSingleton<WebhookValidator>();
         Services.AddSingleton<TryItService>();
-        Services.AddScoped<AuditLog>();
+        Services.AddSingleton<AuditLog>();
         Services.AddSingleton<WebhookConsole.Events.WebhookIndex>();
         Services.AddSingleton<WebhookConsole.Dispatching.RecoverySignal>();
         Services.AddScoped<WebhookService>();
         Services.AddSingleton<WebhookConsole.Dispatching.TestDelivery>();
+        Services.AddSingleton<WebhookConsole.Dispatching.IDeliveryQueue, HeldQueue>();
+        Services.AddSingleton<WebhookConsole.Features.Jobs.JobsService>();
     }
 
     private void SignIn(string role)
@@ -152,6 +154,12 @@ public class WebhookPagesTests : MudTestContext
         SignIn(Roles.Admin);
         var cut = Render<WebhooksPage>();
         cut.WaitForAssertion(() => Assert.Contains("No webhooks yet", cut.Markup));
+    }
+
+    private sealed class HeldQueue : WebhookConsole.Dispatching.IDeliveryQueue
+    {
+        public void Enqueue(IReadOnlyCollection<Guid> jobIds) { }
+        public void Schedule(Guid jobId, TimeSpan delay) { }
     }
 
     protected override Task OnDisposedAsync()

@@ -57,6 +57,17 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
                 j.Url, j.CreatedAt, j.NextAttemptAt, j.CompletedAt, j.OriginalRequestBody != null || j.OriginalUrl != null));
     }
 
+    /// <summary>A webhook's last 24 hours: finished jobs and how many succeeded.</summary>
+    public async Task<(int Finished, int Succeeded)> SuccessRateAsync(Guid webhookId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var since = time.GetUtcNow().UtcDateTime.AddHours(-24);
+        var counts = await db.WebhookJobs.Where(j => j.WebhookId == webhookId && j.CreatedAt >= since && !j.IsTest
+                && (j.Status == JobStatus.Succeeded || j.Status == JobStatus.Failed || j.Status == JobStatus.Abandoned))
+            .GroupBy(j => j.Status == JobStatus.Succeeded).Select(g => new { Ok = g.Key, Count = g.Count() }).ToListAsync(ct);
+        return (counts.Sum(c => c.Count), counts.Where(c => c.Ok).Sum(c => c.Count));
+    }
+
     /// <summary>Text search without a range looks this far back, so it reads a bounded slice of the history.</summary>
     public static readonly TimeSpan DefaultSearchWindow = TimeSpan.FromDays(7);
 

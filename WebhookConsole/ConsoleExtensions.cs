@@ -60,6 +60,7 @@ public static class ConsoleExtensions
         services.AddSingleton<WebhookConsole.Features.Events.EventsQuery>();
         services.AddSingleton<WebhookConsole.Features.Notifications.NotificationService>();
         services.AddSingleton<WebhookConsole.Features.Jobs.JobsService>();
+        services.AddSingleton<WebhookConsole.Features.Jobs.BulkOperations>();
         return builder;
     }
 

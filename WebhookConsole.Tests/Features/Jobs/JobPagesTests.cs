@@ -35,6 +35,8 @@ public class JobPagesTests : MudTestContext
         Services.AddSingleton<IDeliveryQueue, NoQueue>();
         Services.AddSingleton<AuditLog>();
         Services.AddSingleton<JobsService>();
+        Services.AddLogging();
+        Services.AddSingleton<BulkOperations>();
         Services.AddSingleton<IFilterEvaluator>(new JintFilterEvaluator(Options.Create(new FilteringOptions())));
         Services.AddSingleton<WebhookValidator>();
         Services.AddSingleton<WebhookIndex>();
@@ -75,6 +77,23 @@ public class JobPagesTests : MudTestContext
 
         cut.FindAll(".mud-tab").Single(t => t.TextContent.Contains("Pending")).Click();
         cut.WaitForAssertion(() => Assert.Equal(["Received", "Pending"], cut.FindAll("[data-testid=job-status-chip]").Select(c => c.TextContent.Trim())));
+    }
+
+    [Fact]
+    public void Retry_all_failures_runs_in_the_background_and_reports_progress()
+    {
+        var cut = Render<JobsPage>();
+        cut.WaitForAssertion(() => Assert.Equal(5, cut.FindAll("[data-testid=job-link]").Count));
+        cut.FindAll(".mud-tab").Single(t => t.TextContent.Contains("Failures")).Click();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=retry-all]"));
+        var provider = Render<MudDialogProvider>();
+        cut.Find("[data-testid=retry-all]").Click();
+        provider.WaitForAssertion(() => provider.FindAll("button").Single(b => b.TextContent.Trim() == "Retry").Click());
+
+        cut.WaitForAssertion(() => Assert.Contains("2 job(s) — done", cut.Find("[data-testid=bulk-operation]").TextContent), TimeSpan.FromSeconds(5));
+        using var db = _db.CreateDbContext();
+        Assert.Equal(0, db.WebhookJobs.Count(j => j.Status == JobStatus.Failed));
+        Assert.Equal(2, db.WebhookJobs.Count(j => j.PendingTrigger == AttemptTrigger.Manual && j.PendingTriggeredBy == "support@test.local"));
     }
 
     [Fact]

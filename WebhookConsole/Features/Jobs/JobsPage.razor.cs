@@ -25,6 +25,7 @@ public partial class JobsPage
     private string? _text;
     private Timer? _timer;
     private Actor _actor = default!;
+    private bool _canManage;
 
     [CascadingParameter] private Task<AuthenticationState> AuthState { get; set; } = default!;
     [SupplyParameterFromQuery(Name = "tab")] public string? Tab { get; set; }
@@ -38,6 +39,8 @@ public partial class JobsPage
     protected override async Task OnInitializedAsync()
     {
         _actor = Actor.From((await AuthState).User);
+        _canManage = _actor.CanManageJobs;
+        Bulk.Changed += OnBulkChanged;
         _tab = Tab switch { "failures" => 1, "pending" => 2, _ => 0 };
         _webhook = WebhookFilter;
         _webhooks = (await Webhooks.ListAsync(new WebhookQuery(PageSize: 500))).Items;
@@ -132,5 +135,24 @@ public partial class JobsPage
         await LoadAsync();
     }
 
-    public void Dispose() => _timer?.Dispose();
+    private void OnBulkChanged() => InvokeAsync(StateHasChanged);
+
+    /// <summary>Svix's "recover" and Jodoo's retry / abandon of the failed cache, for the filtered webhook and range.</summary>
+    private async Task StartBulkAsync(BulkKind kind)
+    {
+        var scope = (_webhook is { } id ? $"of '{_webhooks.FirstOrDefault(w => w.Id == id)?.Name ?? "the webhook"}'" : "of every webhook")
+            + (_range?.Start is { } s ? $" from {s:yyyy-MM-dd}" : "") + (_range?.End is { } e ? $" to {e:yyyy-MM-dd}" : "");
+        var verb = kind == BulkKind.Retry ? "Retry" : "Abandon";
+        var confirmed = await Dialogs.ShowMessageBoxAsync($"{verb} all failures", $"{verb} every failed job {scope}? It runs in the background; you can stop it.",
+            yesText: verb, cancelText: "Cancel");
+        if (confirmed != true) return;
+        var q = Query(null) with { Status = JobStatus.Failed, Statuses = null, Text = null, StatusClass = StatusClass.Any, PageToken = null };
+        Bulk.Start(_actor, kind, q, scope);
+    }
+
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        Bulk.Changed -= OnBulkChanged;
+    }
 }

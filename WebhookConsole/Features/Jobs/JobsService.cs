@@ -184,6 +184,35 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         return total;
     }
 
+    /// <summary>Abandons every job matching the filter (default: the failures) — Jodoo's "abandon the failed cache".</summary>
+    public async Task<int> AbandonManyAsync(Actor actor, JobQuery filter, IProgress<int>? progress = null, CancellationToken ct = default)
+    {
+        actor.Require(actor.CanManageJobs, "abandon jobs");
+        var q = filter.Status is null && filter.Statuses is null ? filter with { Status = JobStatus.Failed } : filter;
+        var total = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var now = time.GetUtcNow().UtcDateTime;
+            var ids = await Filter(db.WebhookJobs, q, now).Where(j => j.Status != JobStatus.Succeeded && j.Status != JobStatus.Abandoned)
+                .Select(j => j.Id).Take(500).ToListAsync(ct);
+            if (ids.Count == 0) break;
+            await db.WebhookJobs.Where(j => ids.Contains(j.Id)).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JobStatus.Abandoned)
+                .SetProperty(j => j.NextAttemptAt, (DateTime?)null)
+                .SetProperty(j => j.CompletedAt, now)
+                .SetProperty(j => j.UpdatedAt, now), ct);
+            total += ids.Count;
+            progress?.Report(total);
+        }
+        await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
+        {
+            audit.Record(db, actor, "Job", null, filter.WebhookId?.ToString(), $"bulk abandoned {total} jobs");
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        return total;
+    }
+
     private static IQueryable<WebhookJob> Filter(IQueryable<WebhookJob> query, JobQuery q, DateTime now)
     {
         if (q.Status is { } status) query = query.Where(j => j.Status == status);

@@ -61,6 +61,9 @@ public static class ConsoleExtensions
         services.AddSingleton<WebhookConsole.Features.Notifications.NotificationService>();
         services.AddSingleton<WebhookConsole.Features.Jobs.JobsService>();
         services.AddSingleton<WebhookConsole.Features.Jobs.BulkOperations>();
+        services.Configure<Retention.RetentionOptions>(builder.Configuration.GetSection("Retention"));
+        services.AddSingleton<Retention.RetentionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Retention.RetentionService>());
         return builder;
     }
 

@@ -37,7 +37,7 @@ public class JobsApiTests(DeliveryFactory factory) : IClassFixture<DeliveryFacto
 
         // Three failures tripped the threshold and disabled the webhook; its jobs are held until it is enabled.
         var admin = await factory.CreateApiClientAsync(ApiScopes.WebhooksManage);
-        await admin.PutAsJsonAsync($"/api/v1/webhooks/{webhook.Id}", new { enabled = true });
+        (await admin.PutAsJsonAsync($"/api/v1/webhooks/{webhook.Id}", new { enabled = true })).EnsureSuccessStatusCode();
         healthy = true;
         var edited = "{\"fixed\":true,\"room\":\"B14\"}";
         var retry = await api.PostAsJsonAsync($"/api/v1/jobs/{jobId}/retry", new { body = edited });
@@ -123,7 +123,7 @@ public class JobsApiTests(DeliveryFactory factory) : IClassFixture<DeliveryFacto
         await factory.WaitForJobAsync(a, j => j.Status == JobStatus.Failed, "failure");
         // The webhook tripped the threshold (3 failures); enable it again before retrying.
         var admin = await factory.CreateApiClientAsync(ApiScopes.WebhooksManage);
-        await admin.PutAsJsonAsync($"/api/v1/webhooks/{webhook.Id}", new { enabled = true });
+        (await admin.PutAsJsonAsync($"/api/v1/webhooks/{webhook.Id}", new { enabled = true })).EnsureSuccessStatusCode();
         healthy = true;
 
         var api = await factory.CreateApiClientAsync(ApiScopes.JobsManage);

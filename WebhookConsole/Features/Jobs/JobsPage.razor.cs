@@ -135,6 +135,29 @@ public partial class JobsPage
         await LoadAsync();
     }
 
+    private async Task RetryOneAsync(Guid id) => await ReportAsync(await Jobs.RetryAsync(_actor, id));
+
+    private async Task AbandonOneAsync(Guid id)
+    {
+        var ok = await Dialogs.ShowMessageBoxAsync("Abandon job", "Abandon this job? It will not be retried again; you can still retry it by hand later.", yesText: "Abandon", cancelText: "Cancel");
+        if (ok == true) await ReportAsync(await Jobs.AbandonAsync(_actor, id));
+    }
+
+    private async Task EditAndRetryAsync(Guid id)
+    {
+        if (await Jobs.GetAsync(id) is not { } job) return;
+        var dialog = await Dialogs.ShowAsync<EditRetryDialog>("Edit and retry",
+            new DialogParameters<EditRetryDialog> { { d => d.Url, job.Url }, { d => d.Body, job.RequestBody } },
+            new DialogOptions { MaxWidth = MaxWidth.Large, FullWidth = true, BackdropClick = false });
+        if (await dialog.Result is { Canceled: false, Data: RetryRequest edit }) await ReportAsync(await Jobs.RetryAsync(_actor, id, edit));
+    }
+
+    private async Task ReportAsync(ActionResult result)
+    {
+        Snackbar.Add(result.Message, result.Status == ActionStatus.Ok ? Severity.Success : Severity.Error);
+        await LoadAsync(showLoading: false);
+    }
+
     private void OnBulkChanged() => InvokeAsync(StateHasChanged);
 
     /// <summary>Svix's "recover" and Jodoo's retry / abandon of the failed cache, for the filtered webhook and range.</summary>

@@ -157,13 +157,21 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         actor.Require(actor.CanManageJobs, "retry jobs");
         var q = filter.Status is null && filter.Statuses is null ? filter with { Status = JobStatus.Failed } : filter;
         var total = 0;
+        // Walk the matching jobs once, oldest first, by (CreatedAt, Id): a retried job that fails again
+        // at once is behind the cursor and is not retried a second time by the same run.
+        DateTime? afterAt = null;
+        var afterId = Guid.Empty;
         while (!ct.IsCancellationRequested)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var now = time.GetUtcNow().UtcDateTime;
-            // Each batch leaves the filter (it becomes Pending), so the next batch starts from the top again.
-            var ids = await Filter(db.WebhookJobs, q, now).Where(j => j.Status != JobStatus.Pending).OrderBy(j => j.CreatedAt).Select(j => j.Id).Take(500).ToListAsync(ct);
-            if (ids.Count == 0) break;
+            var candidates = Filter(db.WebhookJobs, q, now);
+            if (afterAt is { } at) candidates = candidates.Where(j => j.CreatedAt > at || (j.CreatedAt == at && j.Id.CompareTo(afterId) > 0));
+            var batch = await candidates.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).Select(j => new { j.Id, j.CreatedAt, j.Status }).Take(500).ToListAsync(ct);
+            if (batch.Count == 0) break;
+            (afterAt, afterId) = (batch[^1].CreatedAt, batch[^1].Id);
+            var ids = batch.Where(j => j.Status != JobStatus.Pending).Select(j => j.Id).ToList();
+            if (ids.Count == 0) continue;
             await db.WebhookJobs.Where(j => ids.Contains(j.Id)).ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.Status, JobStatus.Pending)
                 .SetProperty(j => j.PendingTrigger, AttemptTrigger.Manual)
@@ -174,7 +182,6 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
             queue.Enqueue(ids);
             total += ids.Count;
             progress?.Report(total);
-            if (q.Status == JobStatus.Pending) break;
         }
         await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
         {

@@ -25,7 +25,7 @@ public class CrashTests(ITestOutputHelper output)
     {
         var dir = Directory.CreateTempSubdirectory("wc-crash-");
         var db = Path.Combine(dir.FullName, "console.db");
-        var port = FreePort();
+        var port = Network.FreePort();
         var baseUrl = $"http://127.0.0.1:{port}";
 
         await using var receiver = await Receiver.StartAsync();
@@ -172,12 +172,4 @@ public class CrashTests(ITestOutputHelper output)
         return path;
     }
 
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

@@ -85,7 +85,7 @@ public class DeliveryTests(DeliveryFactory factory) : IClassFixture<DeliveryFact
     [Fact]
     public async Task A_closed_port_is_connection_refused()
     {
-        var port = FreePort();
+        var port = Network.FreePort();
         var webhook = await factory.CreateWebhookAsync($"http://127.0.0.1:{port}/nobody");
         var jobId = await factory.FireAsync(webhook);
 
@@ -392,12 +392,4 @@ public class DeliveryTests(DeliveryFactory factory) : IClassFixture<DeliveryFact
         Assert.Equal(jobId.ToString(), r.Headers["X-JDY-DeliverId"]);
     }
 
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

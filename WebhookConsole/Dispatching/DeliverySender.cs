@@ -57,7 +57,8 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<Dispatch
             responseHeaders.AddRange(response.Headers.Concat(response.Content.Headers).Select(h => new HeaderEntry(h.Key, string.Join(", ", h.Value))));
             try
             {
-                var (body, length) = await ReadCappedAsync(response, options.Value.MaxResponseBodyBytes, timeoutCts.Token);
+                await using var stream = await response.Content.ReadAsStreamAsync(timeoutCts.Token);
+                var (body, length) = await Api.CappedBody.ReadAsync(stream, options.Value.MaxResponseBodyBytes, timeoutCts.Token);
                 return Result(status is >= 200 and < 300 ? null : AttemptErrorKind.Http, null, body, length, RetryAfter(response));
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -115,20 +116,4 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<Dispatch
         return null;
     }
 
-    /// <summary>Keeps the first bytes and counts the rest without storing it.</summary>
-    private static async Task<(string Body, long Length)> ReadCappedAsync(HttpResponseMessage response, int cap, CancellationToken ct)
-    {
-        await using var stream = await response.Content.ReadAsStreamAsync(ct);
-        var kept = new MemoryStream();
-        var buffer = new byte[16 * 1024];
-        long total = 0;
-        int read;
-        while ((read = await stream.ReadAsync(buffer, ct)) > 0)
-        {
-            total += read;
-            var room = cap - (int)kept.Length;
-            if (room > 0) kept.Write(buffer, 0, Math.Min(room, read));
-        }
-        return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), total);
-    }
 }

@@ -16,14 +16,8 @@ namespace WebhookConsole.Tests.Features.Events;
 public class EventPagesTests : MudTestContext
 {
     private readonly TestDatabase _db = new();
-    private readonly RecordingQueue _queue = new();
+    private readonly HeldDeliveryQueue _queue = new();
 
-    private sealed class RecordingQueue : IDeliveryQueue
-    {
-        public List<Guid> Enqueued { get; } = [];
-        public void Enqueue(IReadOnlyCollection<Guid> jobIds) => Enqueued.AddRange(jobIds);
-        public void Schedule(Guid jobId, TimeSpan delay) => Enqueued.Add(jobId);
-    }
 
     public EventPagesTests()
     {

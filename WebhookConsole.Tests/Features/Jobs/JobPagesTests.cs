@@ -22,17 +22,12 @@ public class JobPagesTests : MudTestContext
     private readonly TestDatabase _db = new();
     private readonly Guid _webhookId = Guid.NewGuid();
 
-    private sealed class NoQueue : IDeliveryQueue
-    {
-        public void Enqueue(IReadOnlyCollection<Guid> jobIds) { }
-        public void Schedule(Guid jobId, TimeSpan delay) { }
-    }
 
     public JobPagesTests()
     {
         Services.AddSingleton<IDbContextFactory<AppDbContext>>(_db);
         Services.AddSingleton(TimeProvider.System);
-        Services.AddSingleton<IDeliveryQueue, NoQueue>();
+        Services.AddSingleton<IDeliveryQueue, HeldDeliveryQueue>();
         Services.AddSingleton<AuditLog>();
         Services.AddSingleton<JobsService>();
         Services.AddLogging();

@@ -64,14 +64,9 @@ public sealed class JobQueryPlanTests : IClassFixture<JobQueryPlanTests.Data>
     public JobQueryPlanTests(Data data)
     {
         _data = data;
-        _jobs = new JobsService(data.Db, new NoQueue(), new AuditLog(TimeProvider.System), TimeProvider.System);
+        _jobs = new JobsService(data.Db, new HeldDeliveryQueue(), new AuditLog(TimeProvider.System), TimeProvider.System);
     }
 
-    private sealed class NoQueue : IDeliveryQueue
-    {
-        public void Enqueue(IReadOnlyCollection<Guid> jobIds) { }
-        public void Schedule(Guid jobId, TimeSpan delay) { }
-    }
 
     private string Plan(JobQuery q)
     {

@@ -27,7 +27,7 @@ public class WebhookPagesTests : MudTestContext
         Services.AddSingleton<WebhookConsole.Dispatching.RecoverySignal>();
         Services.AddScoped<WebhookService>();
         Services.AddSingleton<WebhookConsole.Dispatching.TestDelivery>();
-        Services.AddSingleton<WebhookConsole.Dispatching.IDeliveryQueue, HeldQueue>();
+        Services.AddSingleton<WebhookConsole.Dispatching.IDeliveryQueue, HeldDeliveryQueue>();
         Services.AddSingleton<WebhookConsole.Features.Jobs.JobsService>();
     }
 
@@ -156,11 +156,6 @@ public class WebhookPagesTests : MudTestContext
         cut.WaitForAssertion(() => Assert.Contains("No webhooks yet", cut.Markup));
     }
 
-    private sealed class HeldQueue : WebhookConsole.Dispatching.IDeliveryQueue
-    {
-        public void Enqueue(IReadOnlyCollection<Guid> jobIds) { }
-        public void Schedule(Guid jobId, TimeSpan delay) { }
-    }
 
     protected override Task OnDisposedAsync()
     {

@@ -30,7 +30,7 @@ public static class InspectorEndpoints
             return Results.Problem(statusCode: 400, title: "Invalid bin name", detail: "A bin name has letters, digits, '-' and '_' (64 at most).");
         }
         var target = store.GetOrCreate(bin);
-        var (body, length) = await ReadCappedAsync(http.Request.Body, store.Options.MaxBodyBytes, ct);
+        var (body, length) = await Api.CappedBody.ReadAsync(http.Request.Body, store.Options.MaxBodyBytes, ct);
         var request = http.Request;
         store.Record(target, request.Method, $"{request.Path}{request.QueryString}",
             request.Headers.Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString())), body, length,
@@ -41,19 +41,4 @@ public static class InspectorEndpoints
         return Results.Text(response.Body, response.ContentType, Encoding.UTF8, response.StatusCode);
     }
 
-    /// <summary>Keeps the first bytes as text and counts the rest without storing it.</summary>
-    private static async Task<(string Body, long Length)> ReadCappedAsync(Stream body, int cap, CancellationToken ct)
-    {
-        var kept = new MemoryStream();
-        var buffer = new byte[16 * 1024];
-        long total = 0;
-        int read;
-        while ((read = await body.ReadAsync(buffer, ct)) > 0)
-        {
-            total += read;
-            var room = cap - (int)kept.Length;
-            if (room > 0) kept.Write(buffer, 0, Math.Min(room, read));
-        }
-        return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), total);
-    }
 }

@@ -1,0 +1,25 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace WebhookConsole.Tests.TestSupport;
+
+public static class Network
+{
+    /// <summary>A loopback port nothing listens on (a moment ago).</summary>
+    public static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
+
+/// <summary>A delivery queue that sends nothing, for page and query tests.</summary>
+public sealed class HeldDeliveryQueue : WebhookConsole.Dispatching.IDeliveryQueue
+{
+    public List<Guid> Enqueued { get; } = [];
+    public void Enqueue(IReadOnlyCollection<Guid> jobIds) => Enqueued.AddRange(jobIds);
+    public void Schedule(Guid jobId, TimeSpan delay) => Enqueued.Add(jobId);
+}

@@ -27,18 +27,22 @@ public sealed class DeliveryJob(
     [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
     public async Task RunAsync(Guid jobId, CancellationToken cancellationToken)
     {
+        var rescheduled = false;
         try
         {
-            await AttemptAsync(jobId, cancellationToken);
+            (_, rescheduled) = await AttemptCoreAsync(jobId, cancellationToken);
         }
         finally
         {
-            inFlight.Remove(jobId);
+            // A scheduled retry is still held by Hangfire: keep it out of the recovery sweep until it runs.
+            if (!rescheduled) inFlight.Remove(jobId);
         }
     }
 
     /// <summary>Sends one attempt now if the job is Pending, due and free. Returns the attempt, or null when nothing was sent.</summary>
-    public async Task<JobAttempt?> AttemptAsync(Guid jobId, CancellationToken ct)
+    public async Task<JobAttempt?> AttemptAsync(Guid jobId, CancellationToken ct) => (await AttemptCoreAsync(jobId, ct)).Attempt;
+
+    private async Task<(JobAttempt? Attempt, bool Rescheduled)> AttemptCoreAsync(Guid jobId, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -51,7 +55,7 @@ public sealed class DeliveryJob(
         var leased = await db.WebhookJobs
             .Where(j => j.Id == jobId && j.Status == JobStatus.Pending && j.NextAttemptAt <= now && (j.LeaseUntil == null || j.LeaseUntil < now))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, leaseUntil), ct);
-        if (leased == 0) return null;
+        if (leased == 0) return (null, false);
 
         var job = await db.WebhookJobs.FirstAsync(j => j.Id == jobId, ct);
         var webhook = await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == job.WebhookId, ct);
@@ -62,14 +66,14 @@ public sealed class DeliveryJob(
             job.CompletedAt = job.UpdatedAt = now;
             job.LeaseUntil = null;
             await db.SaveChangesAsync(ct);
-            return null;
+            return (null, false);
         }
         if (!webhook.Enabled && !job.IsTest)
         {
             // Held, not dropped: the job waits, Pending, until the webhook is enabled again.
             job.LeaseUntil = null;
             await db.SaveChangesAsync(ct);
-            return null;
+            return (null, false);
         }
 
         var result = await sender.SendAsync(job, webhook, ct);
@@ -118,13 +122,9 @@ public sealed class DeliveryJob(
             else if (outcome.DeliveryFailed) await health.RecordFailureAsync(webhook.Id, CancellationToken.None);
             else await health.RecordSuccessAsync(webhook.Id, CancellationToken.None);
         }
-        if (outcome.RetryIn is { } delay)
-        {
-            inFlight.Remove(job.Id);
-            queue.Schedule(job.Id, delay);
-        }
+        if (outcome.RetryIn is { } delay) queue.Schedule(job.Id, delay);
         logger.LogDebug("Job {Job} attempt {Number}: {Summary}", job.Id, number, outcome.Summary);
-        return attempt;
+        return (attempt, outcome.RetryIn is not null);
     }
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";

@@ -7,20 +7,21 @@ public sealed class HangfireDeliveryQueue(IBackgroundJobClient jobs, InFlightJob
 {
     public void Enqueue(IReadOnlyCollection<Guid> jobIds)
     {
+        // Always enqueue (a manual retry must not wait behind a retry scheduled for later); the in-flight set
+        // only keeps the recovery sweep from adding duplicates. A duplicate run is harmless: the lease and the
+        // due time let one attempt through.
         foreach (var id in jobIds)
         {
-            if (inFlight.TryAdd(id)) jobs.Enqueue<DeliveryJob>(j => j.RunAsync(id, CancellationToken.None));
+            inFlight.TryAdd(id);
+            jobs.Enqueue<DeliveryJob>(j => j.RunAsync(id, CancellationToken.None));
         }
     }
 
     public void Schedule(Guid jobId, TimeSpan delay)
     {
-        if (delay <= TimeSpan.Zero)
-        {
-            Enqueue([jobId]);
-            return;
-        }
+        // Called from the running job itself, which still holds the id in flight; the next run releases it.
         inFlight.TryAdd(jobId);
-        jobs.Schedule<DeliveryJob>(j => j.RunAsync(jobId, CancellationToken.None), delay);
+        if (delay <= TimeSpan.Zero) jobs.Enqueue<DeliveryJob>(j => j.RunAsync(jobId, CancellationToken.None));
+        else jobs.Schedule<DeliveryJob>(j => j.RunAsync(jobId, CancellationToken.None), delay);
     }
 }

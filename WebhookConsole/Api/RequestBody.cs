@@ -37,6 +37,15 @@ public static class RequestBody
     private static IResult TooLarge(long maxBytes) => Results.Problem(statusCode: 413, title: "Body too large",
         detail: $"The body is larger than {maxBytes:N0} bytes. Send fewer events per request, or raise Events:MaxBodyBytes / Events:MaxBatchBodyBytes.");
 
+    /// <summary>Reads and binds a body in one step: any failure is a problem detail that says what to fix.</summary>
+    public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request, long maxBytes, CancellationToken ct) where T : class
+    {
+        var (node, error) = await ReadJsonAsync(request, maxBytes, ct);
+        if (error is not null) return (null, error);
+        var (value, bindError) = Bind<T>(node!);
+        return bindError is not null ? (null, Problems.BadRequest(bindError)) : (value, null);
+    }
+
     /// <summary>Binds one JSON value to a type; a wrong type names the field.</summary>
     public static (T? Value, string? Error) Bind<T>(JsonNode node) where T : class
     {

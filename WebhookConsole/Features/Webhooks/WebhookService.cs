@@ -56,7 +56,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         actor.Require(actor.CanManageWebhooks, "create webhooks");
         var now = time.GetUtcNow().UtcDateTime;
         var w = new Webhook { Id = Guid.CreateVersion7(), CreatedAt = now, CreatedBy = actor.Name, Version = 1 };
-        var parseErrors = Apply(w, input, creating: true);
+        var parseErrors = Apply(w, input, creating: true, now);
         return await SaveAsync(actor, w, null, parseErrors, "created", ct);
     }
 
@@ -68,7 +68,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         if (w is null) return SaveResult.Fail(SaveStatus.NotFound, "There is no webhook with this id; it may have been deleted.");
         if (input.Version is { } v && v != w.Version) return StaleResult(w);
         var before = Snapshot(w);
-        var parseErrors = Apply(w, input, creating: false);
+        var parseErrors = Apply(w, input, creating: false, time.GetUtcNow().UtcDateTime);
         return await SaveAsync(actor, w, before, parseErrors, "updated", ct);
     }
 
@@ -182,7 +182,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
     }
 
     /// <summary>Copies the input onto the entity; unparseable enum values come back as field errors.</summary>
-    private static Dictionary<string, string[]> Apply(Webhook w, WebhookInput i, bool creating)
+    private static Dictionary<string, string[]> Apply(Webhook w, WebhookInput i, bool creating, DateTime now)
     {
         var errors = new Dictionary<string, string[]>();
         if (i.Name is not null || creating) w.Name = (i.Name ?? "").Trim();
@@ -230,7 +230,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
             w.Enabled = enabled;
             // Turning a webhook back on clears what the system recorded when it turned it off.
             w.DisabledReason = null;
-            w.DisabledAt = enabled ? null : DateTime.UtcNow;
+            w.DisabledAt = enabled ? null : now;
             if (enabled) w.ConsecutiveFailures = 0;
         }
         else if (creating && i.Enabled is null)

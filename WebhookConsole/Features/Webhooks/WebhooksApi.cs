@@ -41,7 +41,7 @@ public static class WebhooksApi
 
         group.MapPost("/", async (HttpRequest request, WebhookService service, HttpContext http, CancellationToken ct) =>
         {
-            var (input, error) = await ApiJson.ReadAsync<WebhookInput>(request, ct);
+            var (input, error) = await RequestBody.ReadAsync<WebhookInput>(request, MaxBodyBytes, ct);
             if (error is not null) return error;
             var result = await service.CreateAsync(Actor.From(http.User), input!, ct);
             return ToResult(result, http, created: true);
@@ -49,7 +49,7 @@ public static class WebhooksApi
 
         group.MapPut("/{id:guid}", async (Guid id, HttpRequest request, WebhookService service, HttpContext http, CancellationToken ct) =>
         {
-            var (input, error) = await ApiJson.ReadAsync<WebhookInput>(request, ct);
+            var (input, error) = await RequestBody.ReadAsync<WebhookInput>(request, MaxBodyBytes, ct);
             if (error is not null) return error;
             // If-Match: "<version>" (from the ETag of a GET) is the HTTP way to say "only if unchanged".
             string? ifMatch = request.Headers.IfMatch;
@@ -82,6 +82,9 @@ public static class WebhooksApi
 
         return app;
     }
+
+    /// <summary>A webhook is small; anything near this is a mistake, not a webhook.</summary>
+    private const long MaxBodyBytes = 256 * 1024;
 
     private static IResult ToResult(SaveResult result, HttpContext http, bool created)
     {

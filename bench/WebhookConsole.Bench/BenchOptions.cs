@@ -1,0 +1,59 @@
+using System.Globalization;
+
+namespace WebhookConsole.Bench;
+
+/// <summary>Command-line options; <c>--quick</c> shrinks every part, explicit sizes override it.</summary>
+public sealed record BenchOptions
+{
+    public bool Quick { get; init; }
+    public int Deliveries { get; init; } = 100_000;
+    public int ConsoleJobs { get; init; } = 1_000_000;
+    public int CeilingSeconds { get; init; } = 10;
+    public int LatencySeconds { get; init; } = 30;
+    public int LatencyRate { get; init; } = 500;
+    public int IngestSeconds { get; init; } = 10;
+    public int FilterSeconds { get; init; } = 5;
+    public string Out { get; init; } = "";
+    public bool KeepData { get; init; }
+
+    public const string Usage = """
+        dotnet run -c Release --project bench/WebhookConsole.Bench -- [options]
+
+          --quick                 every part at a smaller size (20,000 deliveries, 100,000 jobs), under 5 minutes
+          --deliveries N          end-to-end deliveries (default 100,000; --quick 20,000)
+          --jobs N                jobs in the database for the console part (default 1,000,000; --quick 100,000)
+          --ceiling-seconds N     bare HttpClient ceiling duration (default 10)
+          --latency-seconds N     latency run duration (default 30; --quick 10)
+          --latency-rate N        events per second in the latency run (default 500)
+          --ingest-seconds N      single-event ingestion duration (default 10; --quick 5)
+          --out FILE              JSON results (default bench/results/latest.json)
+          --keep                  keep the temporary databases
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var o = quick
+            ? new BenchOptions { Quick = true, Deliveries = 20_000, ConsoleJobs = 100_000, CeilingSeconds = 5, LatencySeconds = 10, IngestSeconds = 5, FilterSeconds = 3 }
+            : new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            int Int() => int.Parse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture);
+            o = args[i] switch
+            {
+                "--quick" => o,
+                "--deliveries" => o with { Deliveries = Int() },
+                "--jobs" => o with { ConsoleJobs = Int() },
+                "--ceiling-seconds" => o with { CeilingSeconds = Int() },
+                "--latency-seconds" => o with { LatencySeconds = Int() },
+                "--latency-rate" => o with { LatencyRate = Int() },
+                "--ingest-seconds" => o with { IngestSeconds = Int() },
+                "--out" => o with { Out = Next() },
+                "--keep" => o with { KeepData = true },
+                _ => throw new ArgumentException($"Unknown option {args[i]}."),
+            };
+        }
+        return o;
+    }
+}

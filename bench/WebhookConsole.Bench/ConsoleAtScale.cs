@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using WebhookConsole.Auditing;
+using WebhookConsole.Data;
+using WebhookConsole.Data.Entities;
+using WebhookConsole.Dispatching;
+using WebhookConsole.Features.Jobs;
+
+namespace WebhookConsole.Bench;
+
+public sealed record ConsoleResult(double AllHistoryFirstPage, double FailuresByWebhookFirstPage, double Page50, double TextSearch, long Jobs, double PeakMb, double SeedSeconds);
+
+/// <summary>
+/// (6) The jobs console over months of history: the database the run filled, topped up to the asked number
+/// of jobs (with their attempts) spread over 90 days, then timed through <see cref="JobsService"/>, the
+/// service the Webhook Jobs page and the API use.
+/// </summary>
+public static class ConsoleAtScale
+{
+    public const string SearchTerm = "sub-777777777";
+
+    public static async Task<ConsoleResult> RunAsync(string database, int jobs)
+    {
+        var seedWatch = Stopwatch.StartNew();
+        var webhooks = Seed(database, jobs);
+        var seedSeconds = seedWatch.Elapsed.TotalSeconds;
+
+        GC.Collect();
+        await using var memory = new PeakWorkingSet(Process.GetCurrentProcess());
+        var services = new ServiceCollection()
+            .AddDbContextFactory<AppDbContext>(o => o.UseSqlite(DataExtensions.ResolveSqlite($"Data Source={database}")))
+            .AddSingleton(TimeProvider.System)
+            .AddSingleton<AuditLog>()
+            .AddSingleton<IDeliveryQueue, NoQueue>()
+            .AddSingleton<JobsService>()
+            .BuildServiceProvider();
+        var service = services.GetRequiredService<JobsService>();
+
+        // What the page does to show a tab: the page of rows and the capped tab counts.
+        var all = await MedianAsync(async () => { await service.ListAsync(new JobQuery(Limit: 50)); await service.CountsAsync(); });
+        var failures = await MedianAsync(async () =>
+        {
+            var page = await service.ListAsync(new JobQuery(Status: JobStatus.Failed, WebhookId: webhooks[3], Limit: 50));
+            if (page.Items.Count == 0) throw new InvalidOperationException("The failures page is empty; the seed went wrong.");
+            await service.CountsAsync();
+        });
+        string? token = null;
+        for (var i = 0; i < 49; i++) token = (await service.ListAsync(new JobQuery(Limit: 50, PageToken: token))).NextPageToken;
+        var page50 = await MedianAsync(() => service.ListAsync(new JobQuery(Limit: 50, PageToken: token)));
+        var search = await MedianAsync(async () =>
+        {
+            var found = await service.ListAsync(new JobQuery(Text: SearchTerm, Limit: 50));
+            if (found.Items.Count != 1) throw new InvalidOperationException($"The search found {found.Items.Count} jobs, not the one seeded.");
+        });
+        var total = Parts.Scalar(database, "SELECT COUNT(*) FROM WebhookJobs");
+        return new ConsoleResult(all, failures, page50, search, total, memory.PeakMb, seedSeconds);
+    }
+
+    private static async Task<double> MedianAsync(Func<Task> run)
+    {
+        for (var i = 0; i < 3; i++) await run();
+        var times = new List<double>();
+        for (var i = 0; i < 20; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            await run();
+            times.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return Math.Round((times[9] + times[10]) / 2, 2);
+    }
+
+    private sealed class NoQueue : IDeliveryQueue
+    {
+        public void Enqueue(IReadOnlyCollection<Guid> jobIds) { }
+        public void Schedule(Guid jobId, TimeSpan delay) { }
+    }
+
+    /// <summary>
+    /// Tops the jobs up to <paramref name="target"/>: 95% succeeded in one attempt, 5% failed after three, one in
+    /// a thousand edited. Rows are written the way EF writes them (upper-case GUID text, ISO-like UTC times).
+    /// </summary>
+    private static Guid[] Seed(string database, int target)
+    {
+        using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+        connection.Open();
+        var webhooks = new List<(Guid Id, string Name, string Url)>();
+        using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT Id, Name, Url FROM Webhooks WHERE Name LIKE 'Bench %' ORDER BY Name";
+            using var reader = read.ExecuteReader();
+            while (reader.Read()) webhooks.Add((Guid.Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2)));
+        }
+        if (webhooks.Count == 0) throw new InvalidOperationException("The end-to-end part creates the webhooks the console part fills.");
+        var existing = Parts.Scalar(database, "SELECT COUNT(*) FROM WebhookJobs");
+        var toAdd = Math.Max(0, target - existing);
+
+        using var job = connection.CreateCommand();
+        job.CommandText = """
+            INSERT INTO WebhookJobs (Id, WebhookId, EventId, WebhookName, EventType, EventAction, Url, RequestHeaders, RequestBody, Status,
+              AttemptCount, NextAttemptAt, LastStatusCode, Summary, IsTest, CreatedAt, UpdatedAt, CompletedAt, OriginalRequestBody)
+            VALUES ($id, $webhook, NULL, $name, 'Submission', 'Submitted', $url, $headers, $body, $status, $attempts, NULL, $code, $summary, 0, $created, $created, $created, $original)
+            """;
+        var jp = new[] { "$id", "$webhook", "$name", "$url", "$headers", "$body", "$status", "$attempts", "$code", "$summary", "$created", "$original" }
+            .ToDictionary(n => n, n => job.Parameters.Add(n, SqliteType.Text));
+        using var attempt = connection.CreateCommand();
+        attempt.CommandText = """
+            INSERT INTO JobAttempts (JobId, Number, Trigger, StartedAt, DurationMs, Url, RequestHeaders, RequestBody, StatusCode, ResponseHeaders, ResponseBody, ResponseBodyLength)
+            VALUES ($job, $number, 'Schedule', $started, 12, $url, $headers, $body, $code, '[{"name":"Content-Type","value":"application/json"}]', $response, $length)
+            """;
+        var ap = new[] { "$job", "$number", "$started", "$url", "$headers", "$body", "$code", "$response", "$length" }
+            .ToDictionary(n => n, n => attempt.Parameters.Add(n, SqliteType.Text));
+
+        var random = new Random(42);
+        var now = DateTime.UtcNow.AddMinutes(-30);
+        const string headers = """[{"name":"Content-Type","value":"application/json"}]""";
+        SqliteTransaction? tx = null;
+        for (var i = 0; i < toAdd; i++)
+        {
+            if (i % 20_000 == 0)
+            {
+                tx?.Commit();
+                tx = connection.BeginTransaction();
+                job.Transaction = tx;
+                attempt.Transaction = tx;
+            }
+            var id = Guid.NewGuid();
+            var w = webhooks[i % webhooks.Count];
+            var searched = i == toAdd / 3;
+            // The searched-for job is two days old: inside the search's default window, as a support case would be.
+            var created = now - (searched ? TimeSpan.FromDays(2) : TimeSpan.FromSeconds(random.NextDouble() * 90 * 86400));
+            var failed = random.Next(20) == 0;
+            var seq = searched ? 777_777_777 : 100_000_000 + i;
+            var body = "{\"type\":\"webhook.Submission.Submitted\",\"id\":\"" + id + "\",\"timestamp\":\"" + created.ToString("O", CultureInfo.InvariantCulture)
+                + "\",\"data\":{\"space\":\"acme\",\"kapp\":\"services\",\"form\":\"bench\",\"submission\":{\"id\":\"sub-" + seq.ToString("D9", CultureInfo.InvariantCulture)
+                + "\",\"coreState\":\"Submitted\",\"values\":{\"Requested For\":\"Jane Doe\",\"Location\":\"Building 4\",\"Priority\":\"Normal\",\"Details\":\"The badge reader at the east entrance blinks red and refuses every badge since this morning.\"}}}}";
+            var when = created.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+            jp["$id"].Value = id.ToString().ToUpperInvariant();
+            jp["$webhook"].Value = w.Id.ToString().ToUpperInvariant();
+            jp["$name"].Value = w.Name;
+            jp["$url"].Value = w.Url;
+            jp["$headers"].Value = headers;
+            jp["$body"].Value = body;
+            jp["$status"].Value = failed ? "Failed" : "Succeeded";
+            jp["$attempts"].Value = failed ? 3 : 1;
+            jp["$code"].Value = failed ? 500 : 200;
+            jp["$summary"].Value = failed ? "500 Internal Server Error · gave up after 3 attempts" : "200 OK";
+            jp["$created"].Value = when;
+            jp["$original"].Value = i % 1000 == 0 ? body : DBNull.Value;
+            job.ExecuteNonQuery();
+            for (var n = 1; n <= (failed ? 3 : 1); n++)
+            {
+                ap["$job"].Value = jp["$id"].Value;
+                ap["$number"].Value = n;
+                ap["$started"].Value = (created + TimeSpan.FromSeconds(n * 5)).ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+                ap["$url"].Value = w.Url;
+                ap["$headers"].Value = headers;
+                ap["$body"].Value = body;
+                ap["$code"].Value = failed ? 500 : 200;
+                ap["$response"].Value = failed ? """{"error":"upstream unavailable"}""" : "";
+                ap["$length"].Value = failed ? 31 : 0;
+                attempt.ExecuteNonQuery();
+            }
+        }
+        tx?.Commit();
+        return webhooks.Select(w => w.Id).ToArray();
+    }
+}

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using WebhookConsole.Bench;
+
+// Measures the console against this machine's own limit, in one run, so the ratios hold on a noisy machine.
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
+var root = FindRoot();
+var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+var appDll = Path.Combine(root, "WebhookConsole", "bin", configuration, "net10.0", "WebhookConsole.dll");
+if (!File.Exists(appDll))
+{
+    Console.Error.WriteLine($"The console's build is missing: {appDll}. Run with `dotnet run -c Release --project bench/WebhookConsole.Bench`.");
+    return 1;
+}
+if (configuration != "Release") Console.Error.WriteLine($"Warning: this is a {configuration} build; figures are only comparable in Release.");
+var outFile = Path.GetFullPath(options.Out is { Length: > 0 } o ? o : Path.Combine(root, "bench", "results", "latest.json"));
+var work = Directory.CreateTempSubdirectory("wc-bench-");
+var database = Path.Combine(work.FullName, "console.db");
+var total = Stopwatch.StartNew();
+void Step(string what) => Console.WriteLine($"[{total.Elapsed:mm\\:ss}] {what}");
+
+Step($"{Environment.ProcessorCount} cores, commit {Commit(root)}, {(options.Quick ? "quick" : "full")} run; data in {work.FullName}");
+await using var receiver = await BenchReceiver.StartAsync();
+
+Step("(1) ceiling: bare HttpClient → receiver, 64 at once");
+var ceiling = await Parts.CeilingAsync(receiver, options.CeilingSeconds);
+Step($"    {ceiling:N0} requests/s");
+
+Step("(5) filters: one thread");
+var filters = Parts.Filters(options.FilterSeconds);
+Step($"    {filters:N0} evaluations/s");
+
+EndToEndResult e2e;
+LatencyResult latency;
+double single, batch;
+{
+    await using var app = await ConsoleProcess.StartAsync(appDll, database, FreePort());
+    Step("(4) ingestion alone (no webhook listens)");
+    single = await Parts.IngestSingleAsync(app, options.IngestSeconds);
+    Step($"    single: {single:N0} events/s");
+    batch = await Parts.IngestBatchAsync(app, options.Quick ? 20_000 : 100_000);
+    Step($"    batch:  {batch:N0} events/s");
+
+    Step($"(2) end to end: {options.Deliveries:N0} deliveries, 10 webhooks, 2 fire per event");
+    e2e = await Parts.EndToEndAsync(app, receiver, database, options.Deliveries);
+    Step($"    {e2e.DeliveriesPerSec:N0} deliveries/s ({e2e.Delivered:N0} delivered, {e2e.Recorded:N0} recorded, {e2e.BadSignatures} bad signatures; ingestion took {e2e.IngestSeconds:N1} s; peak {e2e.PeakMb} MB)");
+
+    Step($"(3) latency: {options.LatencyRate} events/s for {options.LatencySeconds} s, single endpoint");
+    latency = await Parts.LatencyAsync(app, receiver, options.LatencyRate, options.LatencySeconds);
+    Step($"    p50 {latency.P50} ms, p95 {latency.P95} ms, p99 {latency.P99} ms ({latency.Arrived:N0} of {latency.Sent:N0} arrived)");
+    foreach (var line in app.Errors) Console.WriteLine($"    console: {line}");
+}
+
+Step($"(6) console at scale: {options.ConsoleJobs:N0} jobs");
+var console = await ConsoleAtScale.RunAsync(database, options.ConsoleJobs);
+Step($"    seeded in {console.SeedSeconds:N0} s; {console.Jobs:N0} jobs");
+
+var results = new JsonObject
+{
+    ["commit"] = Commit(root),
+    ["date"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+    ["cores"] = Environment.ProcessorCount,
+    ["quick"] = options.Quick,
+    ["deliveries"] = options.Deliveries,
+    ["consoleJobs"] = console.Jobs,
+    ["ceilingRps"] = Math.Round(ceiling),
+    ["endToEndDeliveriesPerSec"] = Math.Round(e2e.DeliveriesPerSec),
+    ["endToEndRatio"] = Math.Round(e2e.DeliveriesPerSec / ceiling, 3),
+    ["latencyMs"] = new JsonObject { ["p50"] = latency.P50, ["p95"] = latency.P95, ["p99"] = latency.P99 },
+    ["ingestSinglePerSec"] = Math.Round(single),
+    ["ingestBatchPerSec"] = Math.Round(batch),
+    ["filterEvalsPerSec"] = Math.Round(filters),
+    ["consoleMs"] = new JsonObject
+    {
+        ["allHistoryFirstPage"] = console.AllHistoryFirstPage,
+        ["failuresByWebhookFirstPage"] = console.FailuresByWebhookFirstPage,
+        ["page50"] = console.Page50,
+        ["textSearch"] = console.TextSearch,
+    },
+    ["peakWorkingSetMb"] = new JsonObject { ["endToEnd"] = e2e.PeakMb, ["console"] = console.PeakMb },
+    ["checks"] = new JsonObject
+    {
+        ["delivered"] = e2e.Delivered, ["recordedAttempts"] = e2e.Recorded, ["badSignatures"] = e2e.BadSignatures,
+        ["latencySent"] = latency.Sent, ["latencyArrived"] = latency.Arrived,
+    },
+};
+
+string Row(string name, string value, string target, bool ok) => $"| {name,-44} | {value,14} | {target,-16} | {(ok ? "ok" : "MISSED"),-6} |";
+Console.WriteLine();
+Console.WriteLine($"| {"measure",-44} | {"value",14} | {"target",-16} | {"",-6} |");
+Console.WriteLine($"|{new string('-', 46)}|{new string('-', 16)}|{new string('-', 18)}|{new string('-', 8)}|");
+Console.WriteLine(Row("ceiling, bare HttpClient (req/s)", $"{ceiling:N0}", "", true));
+Console.WriteLine(Row("end to end (deliveries/s)", $"{e2e.DeliveriesPerSec:N0}", "≥ 5,000", e2e.DeliveriesPerSec >= 5000));
+Console.WriteLine(Row("end to end / ceiling", $"{e2e.DeliveriesPerSec / ceiling:P1}", "≥ 13%", e2e.DeliveriesPerSec / ceiling >= 0.13));
+Console.WriteLine(Row($"latency p50 / p95 / p99 at {options.LatencyRate}/s (ms)", $"{latency.P50} / {latency.P95} / {latency.P99}", "p99 ≤ 50", latency.P99 <= 50));
+Console.WriteLine(Row("ingestion, single (events/s)", $"{single:N0}", "≥ 3,000", single >= 3000));
+Console.WriteLine(Row("ingestion, batch (events/s)", $"{batch:N0}", "≥ 20,000", batch >= 20000));
+Console.WriteLine(Row("filters, one thread (evals/s)", $"{filters:N0}", "≥ 300,000", filters >= 300000));
+Console.WriteLine(Row($"All History first page, {console.Jobs:N0} jobs (ms)", $"{console.AllHistoryFirstPage}", "≤ 20", console.AllHistoryFirstPage <= 20));
+Console.WriteLine(Row("Failures by webhook first page (ms)", $"{console.FailuresByWebhookFirstPage}", "≤ 20", console.FailuresByWebhookFirstPage <= 20));
+Console.WriteLine(Row("page 50 (ms)", $"{console.Page50}", "≤ 50", console.Page50 <= 50));
+Console.WriteLine(Row("text search (ms)", $"{console.TextSearch}", "≤ 500", console.TextSearch <= 500));
+Console.WriteLine(Row("peak working set, end to end (MB)", $"{e2e.PeakMb}", "≤ 400", e2e.PeakMb <= 400));
+Console.WriteLine(Row("peak working set, console (MB)", $"{console.PeakMb}", "≤ 400", console.PeakMb <= 400));
+Console.WriteLine();
+
+var json = results.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+Console.WriteLine(json);
+Directory.CreateDirectory(Path.GetDirectoryName(outFile)!);
+await File.WriteAllTextAsync(outFile, json + Environment.NewLine);
+Step($"written to {outFile}");
+
+if (!options.KeepData)
+{
+    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    try { work.Delete(recursive: true); } catch (IOException) { }
+}
+var complete = e2e.Delivered >= options.Deliveries && e2e.Recorded >= options.Deliveries && e2e.BadSignatures == 0 && latency.Arrived == latency.Sent;
+if (!complete) Console.Error.WriteLine("Some deliveries were not delivered, recorded or signed: see checks.");
+return complete ? 0 : 1;
+
+static string FindRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "WebhookConsole.sln"))) return dir.FullName;
+    }
+    throw new InvalidOperationException("Run the benchmark from the repository (WebhookConsole.sln not found above it).");
+}
+
+static string Commit(string root)
+{
+    try
+    {
+        var git = Process.Start(new ProcessStartInfo("git", ["-C", root, "rev-parse", "--short", "HEAD"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var sha = git.StandardOutput.ReadToEnd().Trim();
+        git.WaitForExit();
+        return git.ExitCode == 0 ? sha : "unknown";
+    }
+    catch (System.ComponentModel.Win32Exception)
+    {
+        return "unknown";
+    }
+}
+
+static int FreePort()
+{
+    var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+    listener.Start();
+    var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    listener.Stop();
+    return port;
+}

@@ -188,4 +188,54 @@ public class JintFilterEvaluatorTests
         Parallel.For(0, results.Length, i => results[i] = _evaluator.EvaluateFilter(filter, Submission()).Passed);
         Assert.All(results, Assert.True);
     }
+
+    // Each thread reuses one engine for speed; nothing a script does may reach the next evaluation.
+
+    [Fact]
+    public void A_script_with_declarations_runs_again_and_again_with_fresh_state()
+    {
+        const string counter = "var seen = typeof seen === 'number' ? seen + 1 : 1; let rooms = values('Rooms'); seen === 1 && rooms.length === 2";
+        for (var i = 0; i < 3; i++) Assert.True(Eval(counter), $"run {i + 1} saw state left by an earlier run");
+    }
+
+    [Theory]
+    [InlineData("String.prototype.indexOf = function () { return 0; }; true")]
+    [InlineData("Array.prototype.includes = function () { return true; }; true")]
+    [InlineData("globalThis.leak = 'yes'; true")]
+    [InlineData("Object.defineProperty(globalThis, 'form', { value: () => 'Submitted' }); true")]
+    [InlineData("JSON.parse = () => ({}); true")]
+    public void A_script_cannot_change_what_the_next_script_sees(string tamper)
+    {
+        var result = _evaluator.EvaluateFilter(tamper, Submission());
+        Assert.False(result.Passed);
+        Assert.Equal(ScriptErrorKind.Runtime, result.Error?.Kind);
+
+        Assert.False(Eval("'Closed'.indexOf('Submitted') > -1"));
+        Assert.False(Eval("values('Rooms').includes('Z99')"));
+        Assert.True(Eval("typeof leak === 'undefined'"));
+        Assert.True(Eval("form('attribute:Custom Submission Workflow') === 'Submitted' && form('slug') === 'cleaning-request'"));
+        Assert.True(Eval("JSON.parse('{\"a\":1}').a === 1"));
+    }
+
+    [Fact]
+    public void A_runaway_script_leaves_the_reused_engine_usable()
+    {
+        var runaway = _evaluator.EvaluateFilter("while (true) {}", Submission());
+        Assert.NotNull(runaway.Error);
+        Assert.True(Eval("values('Room') === 'B12'"));
+        Assert.True(Eval("values('Room') === 'B99'", Submission(SubmissionContext.Replace("B12", "B99"))));
+    }
+
+    [Fact]
+    public void Threads_evaluating_at_once_each_see_their_own_event()
+    {
+        var failures = 0;
+        Parallel.For(0, 4_000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var room = $"R{i}";
+            var result = _evaluator.EvaluateFilter($"values('Room') === '{room}'", Submission(SubmissionContext.Replace("B12", room)));
+            if (!result.Passed) Interlocked.Increment(ref failures);
+        });
+        Assert.Equal(0, failures);
+    }
 }

@@ -14,10 +14,26 @@ namespace WebhookConsole.Filtering;
 /// Jint sandbox (ARCHITECTURE.md decision 4): strict mode, no CLR access, limits on time, statements,
 /// memory and recursion; scripts parsed once and cached by content; fail-closed.
 /// </summary>
-public sealed class JintFilterEvaluator(IOptions<FilteringOptions> options) : IFilterEvaluator
+/// <remarks>
+/// Building an engine costs more than running a typical filter (about 5x here), so each thread keeps one
+/// engine and re-points its bindings at the event being decided. That engine is hardened so one script
+/// cannot leave anything behind for the next: every built-in and the global object are frozen, and a
+/// script that declares anything outside a function (a <c>var</c> would become a global) runs on a fresh
+/// engine of its own, as every script used to.
+/// </remarks>
+public sealed class JintFilterEvaluator : IFilterEvaluator
 {
-    private readonly FilteringOptions _options = options.Value;
-    private readonly ConcurrentDictionary<string, Prepared<Script>> _scripts = new(StringComparer.Ordinal);
+    private readonly FilteringOptions _options;
+    private readonly ConcurrentDictionary<string, CachedScript> _scripts = new(StringComparer.Ordinal);
+    private readonly ThreadLocal<PooledEngine> _engines;
+
+    public JintFilterEvaluator(IOptions<FilteringOptions> options)
+    {
+        _options = options.Value;
+        _engines = new ThreadLocal<PooledEngine>(() => new PooledEngine(this));
+    }
+
+    private sealed record CachedScript(Prepared<Script> Script, bool Reusable);
     private readonly ConcurrentDictionary<string, ScriptError> _syntaxErrors = new(StringComparer.Ordinal);
 
     public ScriptError? ValidateFilter(string? filter) =>
@@ -69,12 +85,14 @@ public sealed class JintFilterEvaluator(IOptions<FilteringOptions> options) : IF
 
     private (JsValue? Value, ScriptError? Error) Run(string code, ScriptBindings bindings)
     {
-        if (Prepare(code, out var script) is { } syntax) return (null, syntax);
+        if (Prepare(code, out var cached) is { } syntax) return (null, syntax);
+        PooledEngine? pooled = null;
         try
         {
-            var engine = CreateEngine(bindings);
-            var value = engine.Evaluate(script);
-            return (value, null);
+            if (!cached.Reusable) return (CreateEngine(() => bindings).Evaluate(cached.Script), null);
+            pooled = _engines.Value!;
+            pooled.Current = bindings;
+            return (pooled.Engine.Evaluate(cached.Script), null);
         }
         catch (JavaScriptException ex)
         {
@@ -109,15 +127,20 @@ public sealed class JintFilterEvaluator(IOptions<FilteringOptions> options) : IF
             // Anything else the interpreter throws is still the script's fault, never the host's.
             return (null, new ScriptError(ScriptErrorKind.Runtime, ex.Message));
         }
+        finally
+        {
+            if (pooled is not null) pooled.Current = null;
+        }
     }
 
-    private ScriptError? Prepare(string code, out Prepared<Script> script)
+    private ScriptError? Prepare(string code, out CachedScript script)
     {
-        if (_scripts.TryGetValue(code, out script)) return null;
+        if (_scripts.TryGetValue(code, out script!)) return null;
         if (_syntaxErrors.TryGetValue(code, out var known)) return known;
         try
         {
-            script = Engine.PrepareScript(code, strict: true);
+            var prepared = Engine.PrepareScript(code, strict: true);
+            script = new CachedScript(prepared, prepared.Program is { } program && !DeclaresAnything(program));
             if (_scripts.Count >= _options.MaxCachedScripts) _scripts.Clear();
             _scripts[code] = script;
             return null;
@@ -132,7 +155,65 @@ public sealed class JintFilterEvaluator(IOptions<FilteringOptions> options) : IF
         }
     }
 
-    private Engine CreateEngine(ScriptBindings bindings)
+    /// <summary>Any declaration outside a function body would outlive the run on a shared engine.</summary>
+    private static bool DeclaresAnything(Node node)
+    {
+        foreach (var child in node.ChildNodes)
+        {
+            switch (child)
+            {
+                case VariableDeclaration or FunctionDeclaration or ClassDeclaration:
+                    return true;
+                case FunctionExpression or ArrowFunctionExpression:
+                    continue; // Their own declarations live and die with each call.
+            }
+            if (DeclaresAnything(child)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>One thread's engine: built once, hardened, its bindings reading whichever event is current.</summary>
+    private sealed class PooledEngine
+    {
+        // Freezes what a script could otherwise change for the next one: the built-ins, their prototypes, the global object.
+        private static readonly Prepared<Script> Harden = Engine.PrepareScript("""
+            (function () {
+              'use strict';
+              const g = globalThis;
+              for (const name of Object.getOwnPropertyNames(g)) {
+                const v = g[name];
+                if (v !== null && (typeof v === 'object' || typeof v === 'function')) {
+                  Object.freeze(v);
+                  if (typeof v === 'function' && v.prototype) Object.freeze(v.prototype);
+                }
+              }
+              Object.freeze(Object.getPrototypeOf(function () {}));
+              Object.freeze(g);
+            })();
+            """, strict: true);
+
+        public PooledEngine(JintFilterEvaluator owner)
+        {
+            Engine = owner.CreateEngine(() => Current ?? throw new InvalidOperationException("No event is being evaluated."));
+            // The engine's own time limit applies here too, and a cold start (JIT) can exceed it; freezing twice is harmless.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    Engine.Execute(Harden);
+                    return;
+                }
+                catch (TimeoutException) when (attempt < 5)
+                {
+                }
+            }
+        }
+
+        public Engine Engine { get; }
+        public ScriptBindings? Current { get; set; }
+    }
+
+    private Engine CreateEngine(Func<ScriptBindings> current)
     {
         var engine = new Engine(o => o
             .Strict()
@@ -147,6 +228,7 @@ public sealed class JintFilterEvaluator(IOptions<FilteringOptions> options) : IF
             var binding = name;
             engine.SetValue(binding, new ClrFunction(engine, binding, (_, args) =>
             {
+                var bindings = current();
                 if (!bindings.IsAvailable(binding))
                 {
                     throw new BindingUnavailableException(

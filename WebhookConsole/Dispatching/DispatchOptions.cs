@@ -22,6 +22,8 @@ public sealed class DispatchOptions
     /// <summary>Random spread added to each retry delay, as a fraction of it, so retries of a burst do not arrive together.</summary>
     public double RetryJitter { get; set; } = 0.1;
     public int RecoveryIntervalSeconds { get; set; } = 60;
+    /// <summary>Deliveries per Hangfire job: leased in one transaction, sent at once, recorded in one transaction.</summary>
+    public int BatchSize { get; set; } = 64;
 
     public int[] EffectiveRetryDelays => RetryDelaysSeconds is { Length: > 0 } d ? d : DefaultRetryDelaysSeconds;
 }

@@ -34,6 +34,7 @@ public static class DispatchingExtensions
         services.AddSingleton<RecoverySignal>();
         services.AddSingleton<DeliverySender>();
         services.AddSingleton<WebhookHealth>();
+        services.AddSingleton<DeliveryStore>();
         services.AddTransient<DeliveryJob>();
         services.AddSingleton<HangfireDeliveryQueue>();
         services.AddSingleton<IDeliveryQueue>(sp => sp.GetRequiredService<HangfireDeliveryQueue>());

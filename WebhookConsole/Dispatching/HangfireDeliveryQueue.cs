@@ -1,19 +1,21 @@
 using Hangfire;
+using Microsoft.Extensions.Options;
 
 namespace WebhookConsole.Dispatching;
 
 /// <summary>The only class that talks to Hangfire's <see cref="IBackgroundJobClient"/>.</summary>
-public sealed class HangfireDeliveryQueue(IBackgroundJobClient jobs, InFlightJobs inFlight) : IDeliveryQueue
+public sealed class HangfireDeliveryQueue(IBackgroundJobClient jobs, InFlightJobs inFlight, IOptions<DispatchOptions> options) : IDeliveryQueue
 {
     public void Enqueue(IReadOnlyCollection<Guid> jobIds)
     {
         // Always enqueue (a manual retry must not wait behind a retry scheduled for later); the in-flight set
         // only keeps the recovery sweep from adding duplicates. A duplicate run is harmless: the lease and the
         // due time let one attempt through.
-        foreach (var id in jobIds)
+        foreach (var id in jobIds) inFlight.TryAdd(id);
+        // A Hangfire job per batch, not per delivery: its lease and its records are one transaction each.
+        foreach (var batch in jobIds.Chunk(Math.Max(1, options.Value.BatchSize)))
         {
-            inFlight.TryAdd(id);
-            jobs.Enqueue<DeliveryJob>(j => j.RunAsync(id, CancellationToken.None));
+            jobs.Enqueue<DeliveryJob>(j => j.RunBatchAsync(batch, CancellationToken.None));
         }
     }
 

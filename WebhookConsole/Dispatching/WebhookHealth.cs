@@ -9,35 +9,19 @@ using WebhookConsole.Security;
 namespace WebhookConsole.Dispatching;
 
 /// <summary>
-/// Consecutive failed deliveries per webhook (a success resets them). At
-/// <c>Dispatch:DisableAfterConsecutiveFailures</c> the webhook is disabled with the reason, an audit entry and
-/// a notification for the admins; its jobs are held until it is enabled again.
+/// Disables a webhook on the delivery engine's behalf (a 410, or <c>Dispatch:DisableAfterConsecutiveFailures</c>
+/// failures in a row, counted by <see cref="DeliveryStore"/>), with the reason, an audit entry and a notification
+/// for the admins; its jobs are held until it is enabled again.
 /// </summary>
 public sealed class WebhookHealth(
-    IDbContextFactory<AppDbContext> dbFactory, WebhookIndex index, AuditLog audit, IOptions<DispatchOptions> options,
-    TimeProvider time, ILogger<WebhookHealth> logger)
+    IDbContextFactory<AppDbContext> dbFactory, WriteGate gate, WebhookIndex index, AuditLog audit, TimeProvider time, ILogger<WebhookHealth> logger)
 {
-    public async Task RecordSuccessAsync(Guid webhookId, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await db.Webhooks.Where(w => w.Id == webhookId && w.ConsecutiveFailures != 0)
-            .ExecuteUpdateAsync(s => s.SetProperty(w => w.ConsecutiveFailures, 0), ct);
-    }
-
-    public async Task RecordFailureAsync(Guid webhookId, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await db.Webhooks.Where(w => w.Id == webhookId)
-            .ExecuteUpdateAsync(s => s.SetProperty(w => w.ConsecutiveFailures, w => w.ConsecutiveFailures + 1), ct);
-        var state = await db.Webhooks.AsNoTracking().Where(w => w.Id == webhookId).Select(w => new { w.Enabled, w.ConsecutiveFailures }).FirstOrDefaultAsync(ct);
-        var threshold = options.Value.DisableAfterConsecutiveFailures;
-        if (state is { Enabled: true } && threshold > 0 && state.ConsecutiveFailures >= threshold)
-        {
-            await DisableAsync(webhookId, $"{state.ConsecutiveFailures} consecutive failed deliveries", ct);
-        }
-    }
-
     public async Task DisableAsync(Guid webhookId, string reason, CancellationToken ct)
+    {
+        using (await gate.EnterAsync(ct)) await DisableCoreAsync(webhookId, reason, ct);
+    }
+
+    private async Task DisableCoreAsync(Guid webhookId, string reason, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var w = await db.Webhooks.FirstOrDefaultAsync(x => x.Id == webhookId, ct);

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
@@ -10,61 +11,143 @@ namespace WebhookConsole.Events;
 /// Validated events in, deliveries written: stores each Event with its per-webhook outcomes and a Pending
 /// WebhookJob per firing webhook — all in one transaction — then hands the job ids to the delivery queue.
 /// </summary>
-public sealed class EventProcessor(
-    IDbContextFactory<AppDbContext> dbFactory,
-    WebhookIndex index,
-    EventMatcher matcher,
-    IDeliveryQueue queue,
-    Microsoft.Extensions.Options.IOptions<EventsOptions> options,
-    TimeProvider time)
+/// <remarks>
+/// Requests arriving together are written together (group commit): one writer drains whatever is waiting,
+/// stores it in one transaction and answers each request. SQLite has one writer anyway; sharing the
+/// transaction is what lets thousands of single-event posts a second through. A group that fails is written
+/// again request by request, so one bad request fails alone.
+/// </remarks>
+public sealed class EventProcessor : IAsyncDisposable
 {
+    private const int MaxEventsPerGroup = 2_000;
+
+    private readonly IDbContextFactory<AppDbContext> _dbFactory;
+    private readonly WebhookIndex _index;
+    private readonly EventMatcher _matcher;
+    private readonly IDeliveryQueue _queue;
+    private readonly WriteGate _gate;
+    private readonly EventsOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Channel<WriteRequest> _requests = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+
+    public EventProcessor(IDbContextFactory<AppDbContext> dbFactory, WebhookIndex index, EventMatcher matcher, IDeliveryQueue queue, WriteGate gate,
+        Microsoft.Extensions.Options.IOptions<EventsOptions> options, TimeProvider time)
+    {
+        _dbFactory = dbFactory;
+        _index = index;
+        _matcher = matcher;
+        _queue = queue;
+        _gate = gate;
+        _options = options.Value;
+        _time = time;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
     private sealed record Prepared(ValidEvent Input, Event Row, List<WebhookJob> Jobs, EventReply Reply);
+
+    private sealed record WriteRequest(List<Prepared> Events, TaskCompletionSource<EventReply[]> Done);
 
     public async Task<EventReply> ProcessAsync(ValidEvent e, CancellationToken ct = default) => (await ProcessManyAsync([e], ct))[0];
 
     public async Task<IReadOnlyList<EventReply>> ProcessManyAsync(IReadOnlyList<ValidEvent> events, CancellationToken ct = default)
     {
-        var now = time.GetUtcNow().UtcDateTime;
-        // Filters, templates and payloads run before the transaction opens, so it stays short.
+        var now = _time.GetUtcNow().UtcDateTime;
+        // Filters, templates and payloads run on the request's thread, before the write, so the write stays short.
         var prepared = new List<Prepared>(events.Count);
-        foreach (var e in events) prepared.Add(Prepare(e, await index.ForEventAsync(e.Type, e.Action, ct), now));
+        foreach (var e in events) prepared.Add(Prepare(e, await _index.ForEventAsync(e.Type, e.Action, ct), now));
+        var request = new WriteRequest(prepared, new TaskCompletionSource<EventReply[]>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_requests.Writer.TryWrite(request)) throw new ObjectDisposedException(nameof(EventProcessor));
+        // Once handed over, the events are stored even if the caller goes away: the platform may retry with the same id.
+        return await request.Done.Task;
+    }
 
-        var replies = new EventReply[events.Count];
-        var jobIds = new List<Guid>();
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+    private async Task WriteLoopAsync()
+    {
+        var reader = _requests.Reader;
+        while (await reader.WaitToReadAsync())
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var group = new List<WriteRequest>();
+            var count = 0;
+            while (count < MaxEventsPerGroup && reader.TryRead(out var request))
+            {
+                group.Add(request);
+                count += request.Events.Count;
+            }
+            try
+            {
+                Complete(group, await WriteAsync(group));
+            }
+            catch (Exception) when (group.Count > 1)
+            {
+                foreach (var request in group)
+                {
+                    try
+                    {
+                        Complete([request], await WriteAsync([request]));
+                    }
+                    catch (Exception ex)
+                    {
+                        request.Done.TrySetException(ex);
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                group[0].Done.TrySetException(ex);
+            }
+        }
+    }
+
+    private void Complete(List<WriteRequest> group, (EventReply[][] Replies, List<Guid> JobIds) written)
+    {
+        if (written.JobIds.Count > 0) _queue.Enqueue(written.JobIds);
+        for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(written.Replies[i]);
+    }
+
+    private async Task<(EventReply[][] Replies, List<Guid> JobIds)> WriteAsync(List<WriteRequest> group)
+    {
+        var replies = group.Select(r => new EventReply[r.Events.Count]).ToArray();
+        var toStore = new List<Prepared>();
+        using (await _gate.EnterAsync())
+        {
+            await using var db = await _dbFactory.CreateDbContextAsync();
+            db.ChangeTracker.AutoDetectChangesEnabled = false;
+            await using var tx = await db.Database.BeginTransactionAsync();
             // Idempotency is checked inside the (SQLite: immediate) transaction, so two requests with the
             // same id cannot both pass the check.
-            var clientIds = prepared.Where(p => p.Input.ClientId is not null).Select(p => p.Input.ClientId!).Distinct().ToList();
-            var seen = await PreviousRepliesAsync(db, clientIds, now - options.Value.IdempotencyWindow, ct);
-
-            var toStore = new List<Prepared>();
-            for (var i = 0; i < prepared.Count; i++)
+            var clientIds = group.SelectMany(r => r.Events).Where(p => p.Input.ClientId is not null).Select(p => p.Input.ClientId!).Distinct().ToList();
+            var seen = await PreviousRepliesAsync(db, clientIds, _time.GetUtcNow().UtcDateTime - _options.IdempotencyWindow, CancellationToken.None);
+            for (var r = 0; r < group.Count; r++)
             {
-                var p = prepared[i];
-                if (p.Input.ClientId is { } id && seen.TryGetValue(id, out var previous))
+                for (var i = 0; i < group[r].Events.Count; i++)
                 {
-                    replies[i] = previous with { Duplicate = true };
-                    continue;
+                    var p = group[r].Events[i];
+                    if (p.Input.ClientId is { } id && seen.TryGetValue(id, out var previous))
+                    {
+                        replies[r][i] = previous with { Duplicate = true };
+                        continue;
+                    }
+                    if (p.Input.ClientId is { } newId) seen[newId] = p.Reply;
+                    replies[r][i] = p.Reply;
+                    toStore.Add(p);
                 }
-                if (p.Input.ClientId is { } newId) seen[newId] = p.Reply;
-                replies[i] = p.Reply;
-                toStore.Add(p);
             }
-
             if (toStore.Count > 0)
             {
                 db.Events.AddRange(toStore.Select(p => p.Row));
-                await db.SaveChangesAsync(ct);
                 db.WebhookJobs.AddRange(toStore.SelectMany(p => p.Jobs));
-                await db.SaveChangesAsync(ct);
+                await db.SaveChangesAsync();
             }
-            await tx.CommitAsync(ct);
-            jobIds.AddRange(toStore.SelectMany(p => p.Jobs).Select(j => j.Id));
+            await tx.CommitAsync();
         }
-        if (jobIds.Count > 0) queue.Enqueue(jobIds);
-        return replies;
+        return (replies, toStore.SelectMany(p => p.Jobs).Select(j => j.Id).ToList());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _requests.Writer.TryComplete();
+        await _writer;
     }
 
     private Prepared Prepare(ValidEvent e, IReadOnlyList<Webhook> candidates, DateTime now)
@@ -86,7 +169,7 @@ public sealed class EventProcessor(
         var jobs = new List<WebhookJob>();
         var jobRefs = new List<JobRef>();
         var skipped = new List<SkippedWebhook>();
-        foreach (var decision in matcher.Decide(candidates, e))
+        foreach (var decision in _matcher.Decide(candidates, e))
         {
             var w = decision.Webhook;
             Guid? jobId = null;

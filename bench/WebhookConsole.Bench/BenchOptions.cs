@@ -15,6 +15,10 @@ public sealed record BenchOptions
     public int FilterSeconds { get; init; } = 5;
     public string Out { get; init; } = "";
     public bool KeepData { get; init; }
+    /// <summary>Parts to run (all when empty): ceiling, filters, ingest, e2e, latency, console. For working on one number.</summary>
+    public string[] Only { get; init; } = [];
+
+    public bool Runs(string part) => Only.Length == 0 || Only.Contains(part, StringComparer.OrdinalIgnoreCase);
 
     public const string Usage = """
         dotnet run -c Release --project bench/WebhookConsole.Bench -- [options]
@@ -28,6 +32,8 @@ public sealed record BenchOptions
           --ingest-seconds N      single-event ingestion duration (default 10; --quick 5)
           --out FILE              JSON results (default bench/results/latest.json)
           --keep                  keep the temporary databases
+          --only a,b              run only these parts (ceiling, filters, ingest, e2e, latency, console); no JSON is
+                                  written unless --out is given, since a partial run is not comparable
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -51,6 +57,7 @@ public sealed record BenchOptions
                 "--ingest-seconds" => o with { IngestSeconds = Int() },
                 "--out" => o with { Out = Next() },
                 "--keep" => o with { KeepData = true },
+                "--only" => o with { Only = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}."),
             };
         }

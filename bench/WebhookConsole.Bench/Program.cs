@@ -41,37 +41,51 @@ Step($"{Environment.ProcessorCount} cores, commit {Commit(root)}, {(options.Quic
 await using var receiver = await BenchReceiver.StartAsync();
 
 Step("(1) ceiling: bare HttpClient → receiver, 64 at once");
-var ceiling = await Parts.CeilingAsync(receiver, options.CeilingSeconds);
+var ceiling = options.Runs("ceiling") ? await Parts.CeilingAsync(receiver, options.CeilingSeconds) : double.NaN;
 Step($"    {ceiling:N0} requests/s");
 
 Step("(5) filters: one thread");
-var filters = Parts.Filters(options.FilterSeconds);
+var filters = options.Runs("filters") ? Parts.Filters(options.FilterSeconds) : double.NaN;
 Step($"    {filters:N0} evaluations/s");
 
-EndToEndResult e2e;
-LatencyResult latency;
-double single, batch;
+EndToEndResult e2e = new(double.NaN, 0, 0, 0, 0, double.NaN);
+LatencyResult latency = new(double.NaN, double.NaN, double.NaN, 0, 0);
+double single = double.NaN, batch = double.NaN;
+if (options.Runs("ingest") || options.Runs("e2e") || options.Runs("latency") || options.Runs("console"))
 {
     await using var app = await ConsoleProcess.StartAsync(appDll, database, FreePort());
-    Step("(4) ingestion alone (no webhook listens)");
-    single = await Parts.IngestSingleAsync(app, options.IngestSeconds);
-    Step($"    single: {single:N0} events/s");
-    batch = await Parts.IngestBatchAsync(app, options.Quick ? 20_000 : 100_000);
-    Step($"    batch:  {batch:N0} events/s");
+    if (options.Runs("ingest"))
+    {
+        Step("(4) ingestion alone (no webhook listens)");
+        single = await Parts.IngestSingleAsync(app, options.IngestSeconds);
+        Step($"    single: {single:N0} events/s");
+        batch = await Parts.IngestBatchAsync(app, options.Quick ? 20_000 : 100_000);
+        Step($"    batch:  {batch:N0} events/s");
+    }
 
-    Step($"(2) end to end: {options.Deliveries:N0} deliveries, 10 webhooks, 2 fire per event");
-    e2e = await Parts.EndToEndAsync(app, receiver, database, options.Deliveries);
-    Step($"    {e2e.DeliveriesPerSec:N0} deliveries/s ({e2e.Delivered:N0} delivered, {e2e.Recorded:N0} recorded, {e2e.BadSignatures} bad signatures; ingestion took {e2e.IngestSeconds:N1} s; peak {e2e.PeakMb} MB)");
+    if (options.Runs("e2e") || options.Runs("console"))
+    {
+        Step($"(2) end to end: {options.Deliveries:N0} deliveries, 10 webhooks, 2 fire per event");
+        e2e = await Parts.EndToEndAsync(app, receiver, database, options.Deliveries);
+        Step($"    {e2e.DeliveriesPerSec:N0} deliveries/s ({e2e.Delivered:N0} delivered, {e2e.Recorded:N0} recorded, {e2e.BadSignatures} bad signatures; ingestion took {e2e.IngestSeconds:N1} s; peak {e2e.PeakMb} MB)");
+    }
 
-    Step($"(3) latency: {options.LatencyRate} events/s for {options.LatencySeconds} s, single endpoint");
-    latency = await Parts.LatencyAsync(app, receiver, options.LatencyRate, options.LatencySeconds);
-    Step($"    p50 {latency.P50} ms, p95 {latency.P95} ms, p99 {latency.P99} ms ({latency.Arrived:N0} of {latency.Sent:N0} arrived)");
+    if (options.Runs("latency"))
+    {
+        Step($"(3) latency: {options.LatencyRate} events/s for {options.LatencySeconds} s, single endpoint");
+        latency = await Parts.LatencyAsync(app, receiver, options.LatencyRate, options.LatencySeconds);
+        Step($"    p50 {latency.P50} ms, p95 {latency.P95} ms, p99 {latency.P99} ms ({latency.Arrived:N0} of {latency.Sent:N0} arrived)");
+    }
     foreach (var line in app.Errors) Console.WriteLine($"    console: {line}");
 }
 
-Step($"(6) console at scale: {options.ConsoleJobs:N0} jobs");
-var console = await ConsoleAtScale.RunAsync(database, options.ConsoleJobs);
-Step($"    seeded in {console.SeedSeconds:N0} s; {console.Jobs:N0} jobs");
+var console = new ConsoleResult(double.NaN, double.NaN, double.NaN, double.NaN, 0, double.NaN, 0);
+if (options.Runs("console"))
+{
+    Step($"(6) console at scale: {options.ConsoleJobs:N0} jobs");
+    console = await ConsoleAtScale.RunAsync(database, options.ConsoleJobs);
+    Step($"    seeded in {console.SeedSeconds:N0} s; {console.Jobs:N0} jobs");
+}
 
 var results = new JsonObject
 {
@@ -81,21 +95,21 @@ var results = new JsonObject
     ["quick"] = options.Quick,
     ["deliveries"] = options.Deliveries,
     ["consoleJobs"] = console.Jobs,
-    ["ceilingRps"] = Math.Round(ceiling),
-    ["endToEndDeliveriesPerSec"] = Math.Round(e2e.DeliveriesPerSec),
-    ["endToEndRatio"] = Math.Round(e2e.DeliveriesPerSec / ceiling, 3),
-    ["latencyMs"] = new JsonObject { ["p50"] = latency.P50, ["p95"] = latency.P95, ["p99"] = latency.P99 },
-    ["ingestSinglePerSec"] = Math.Round(single),
-    ["ingestBatchPerSec"] = Math.Round(batch),
-    ["filterEvalsPerSec"] = Math.Round(filters),
+    ["ceilingRps"] = Num(Math.Round(ceiling)),
+    ["endToEndDeliveriesPerSec"] = Num(Math.Round(e2e.DeliveriesPerSec)),
+    ["endToEndRatio"] = Num(Math.Round(e2e.DeliveriesPerSec / ceiling, 3)),
+    ["latencyMs"] = new JsonObject { ["p50"] = Num(latency.P50), ["p95"] = Num(latency.P95), ["p99"] = Num(latency.P99) },
+    ["ingestSinglePerSec"] = Num(Math.Round(single)),
+    ["ingestBatchPerSec"] = Num(Math.Round(batch)),
+    ["filterEvalsPerSec"] = Num(Math.Round(filters)),
     ["consoleMs"] = new JsonObject
     {
-        ["allHistoryFirstPage"] = console.AllHistoryFirstPage,
-        ["failuresByWebhookFirstPage"] = console.FailuresByWebhookFirstPage,
-        ["page50"] = console.Page50,
-        ["textSearch"] = console.TextSearch,
+        ["allHistoryFirstPage"] = Num(console.AllHistoryFirstPage),
+        ["failuresByWebhookFirstPage"] = Num(console.FailuresByWebhookFirstPage),
+        ["page50"] = Num(console.Page50),
+        ["textSearch"] = Num(console.TextSearch),
     },
-    ["peakWorkingSetMb"] = new JsonObject { ["endToEnd"] = e2e.PeakMb, ["console"] = console.PeakMb },
+    ["peakWorkingSetMb"] = new JsonObject { ["endToEnd"] = Num(e2e.PeakMb), ["console"] = Num(console.PeakMb) },
     ["checks"] = new JsonObject
     {
         ["delivered"] = e2e.Delivered, ["recordedAttempts"] = e2e.Recorded, ["badSignatures"] = e2e.BadSignatures,
@@ -124,18 +138,24 @@ Console.WriteLine();
 
 var json = results.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 Console.WriteLine(json);
-Directory.CreateDirectory(Path.GetDirectoryName(outFile)!);
-await File.WriteAllTextAsync(outFile, json + Environment.NewLine);
-Step($"written to {outFile}");
+if (options.Only.Length == 0 || options.Out.Length > 0)
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(outFile)!);
+    await File.WriteAllTextAsync(outFile, json + Environment.NewLine);
+    Step($"written to {outFile}");
+}
 
 if (!options.KeepData)
 {
     Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     try { work.Delete(recursive: true); } catch (IOException) { }
 }
-var complete = e2e.Delivered >= options.Deliveries && e2e.Recorded >= options.Deliveries && e2e.BadSignatures == 0 && latency.Arrived == latency.Sent;
+var complete = (!options.Runs("e2e") || (e2e.Delivered >= options.Deliveries && e2e.Recorded >= options.Deliveries && e2e.BadSignatures == 0))
+    && (!options.Runs("latency") || latency.Arrived == latency.Sent);
 if (!complete) Console.Error.WriteLine("Some deliveries were not delivered, recorded or signed: see checks.");
 return complete ? 0 : 1;
+
+static JsonNode? Num(double value) => double.IsNaN(value) ? null : JsonValue.Create(value);
 
 static string FindRoot()
 {

@@ -26,6 +26,7 @@ public class EventPagesTests : MudTestContext
         Services.AddSingleton<IFilterEvaluator>(new JintFilterEvaluator(Options.Create(new FilteringOptions())));
         Services.AddSingleton(Options.Create(new EventsOptions()));
         Services.AddSingleton<IDeliveryQueue>(_queue);
+        Services.AddSingleton<WebhookConsole.Data.WriteGate>();
         Services.AddSingleton<WebhookIndex>();
         Services.AddSingleton<EventMatcher>();
         Services.AddSingleton<EventProcessor>();

@@ -1,0 +1,170 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using WebhookConsole.Data;
+using WebhookConsole.Data.Entities;
+
+namespace WebhookConsole.Dispatching;
+
+/// <summary>A job this worker holds the lease on, with its webhook as it was when leased.</summary>
+public sealed record LeasedJob(WebhookJob Job, Webhook Webhook);
+
+/// <summary>One sent attempt as written: the attempt row, and whether the job waits for a retry.</summary>
+public sealed record RecordedAttempt(Guid JobId, JobAttempt Attempt, bool Rescheduled);
+
+/// <summary>
+/// The delivery ledger's reads and writes, a batch at a time: one transaction leases every due job of a
+/// batch, one records every attempt of it (attempt rows, job states, webhook health). Writing per batch
+/// instead of per attempt is what lets a burst of deliveries run at the network's pace.
+/// </summary>
+public sealed class DeliveryStore(
+    IDbContextFactory<AppDbContext> dbFactory, WriteGate gate, WebhookHealth health, IDeliveryQueue queue, IOptions<DispatchOptions> options,
+    TimeProvider time, ILogger<DeliveryStore> logger)
+{
+    /// <summary>Time beyond the webhook's timeout for recording the attempt, so a live lease is never stolen.</summary>
+    private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Leases the jobs that are Pending, due and free; abandons those whose webhook was deleted; leaves a disabled
+    /// webhook's jobs Pending (held). The lease outlives the attempt (the webhook's timeout) by a margin and no
+    /// more: after a crash, the recovery sweep re-sends the job as soon as its lease has expired.
+    /// </summary>
+    public async Task<List<LeasedJob>> LeaseAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        using var _ = await gate.EnterAsync(ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var jobs = await db.WebhookJobs.AsNoTracking()
+            .Where(j => ids.Contains(j.Id) && j.Status == JobStatus.Pending && j.NextAttemptAt <= now && (j.LeaseUntil == null || j.LeaseUntil < now))
+            .ToListAsync(ct);
+        if (jobs.Count == 0) return [];
+        var webhookIds = jobs.Select(j => j.WebhookId).Distinct().ToList();
+        var webhooks = await db.Webhooks.AsNoTracking().Where(w => webhookIds.Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
+
+        var leased = new List<LeasedJob>(jobs.Count);
+        var orphans = new List<Guid>();
+        foreach (var job in jobs)
+        {
+            if (!webhooks.TryGetValue(job.WebhookId, out var webhook)) orphans.Add(job.Id);
+            else if (webhook.Enabled || job.IsTest) leased.Add(new LeasedJob(job, webhook)); // else: held, Pending, until enabled
+        }
+        foreach (var group in leased.GroupBy(l => l.Webhook.TimeoutSeconds))
+        {
+            var until = now + TimeSpan.FromSeconds(group.Key) + LeaseMargin;
+            var groupIds = group.Select(l => l.Job.Id).ToList();
+            await db.WebhookJobs.Where(j => groupIds.Contains(j.Id)).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, until), ct);
+        }
+        if (orphans.Count > 0)
+        {
+            await db.WebhookJobs.Where(j => orphans.Contains(j.Id)).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JobStatus.Abandoned)
+                .SetProperty(j => j.Summary, "Abandoned: the webhook was deleted")
+                .SetProperty(j => j.CompletedAt, now)
+                .SetProperty(j => j.UpdatedAt, now)
+                .SetProperty(j => j.LeaseUntil, (DateTime?)null), ct);
+        }
+        await tx.CommitAsync(ct);
+        return leased;
+    }
+
+    /// <summary>
+    /// Records the attempts of a batch in one transaction — even during shutdown, since they were sent — then
+    /// schedules the retries and disables webhooks that answered 410 or reached the failure threshold.
+    /// </summary>
+    public async Task<List<RecordedAttempt>> RecordAsync(IReadOnlyList<(LeasedJob Leased, SendResult Result)> sent)
+    {
+        var opts = options.Value;
+        var recorded = new List<RecordedAttempt>(sent.Count);
+        var retries = new List<(Guid Id, TimeSpan Delay)>();
+        var gone = new Dictionary<Guid, string>();
+        // Consecutive failures per webhook: a success resets the count, so only failures after the last success add up.
+        var streaks = new Dictionary<Guid, (bool Reset, int Failures)>();
+        List<(Guid Id, int Failures)> overThreshold = [];
+
+        using (await gate.EnterAsync())
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            await using var tx = await db.Database.BeginTransactionAsync();
+            foreach (var ((job, webhook), result) in sent)
+            {
+                var number = job.AttemptCount + 1;
+                var outcome = DeliveryOutcome.Decide(result, webhook.AsyncAck, number, opts.EffectiveRetryDelays, opts.RetryJitter, opts.MaxRetryAfterSeconds, job.IsTest);
+                var attempt = new JobAttempt
+                {
+                    JobId = job.Id,
+                    Number = number,
+                    Trigger = job.IsTest ? AttemptTrigger.Test : job.PendingTrigger ?? AttemptTrigger.Schedule,
+                    TriggeredBy = job.PendingTriggeredBy,
+                    StartedAt = result.StartedAt,
+                    DurationMs = result.DurationMs,
+                    Url = result.Url,
+                    RequestHeaders = result.RequestHeaders,
+                    RequestBody = result.RequestBody,
+                    StatusCode = result.StatusCode,
+                    ResponseHeaders = result.ResponseHeaders,
+                    ResponseBody = result.ResponseBody,
+                    ResponseBodyLength = result.ResponseBodyLength,
+                    ErrorKind = result.ErrorKind,
+                    Error = result.Error,
+                };
+                db.JobAttempts.Add(attempt);
+
+                var finishedAt = time.GetUtcNow().UtcDateTime;
+                db.WebhookJobs.Attach(job);
+                job.AttemptCount = number;
+                job.LastStatusCode = result.StatusCode;
+                job.LastErrorKind = result.ErrorKind;
+                job.Summary = Truncate(outcome.Summary, 300);
+                job.PendingTrigger = null;
+                job.PendingTriggeredBy = null;
+                job.LeaseUntil = null;
+                job.UpdatedAt = finishedAt;
+                job.Status = outcome.Status;
+                job.NextAttemptAt = outcome.RetryIn is { } wait ? finishedAt + wait : null;
+                if (outcome.Status is JobStatus.Succeeded or JobStatus.Failed) job.CompletedAt = finishedAt;
+
+                if (outcome.RetryIn is { } delay) retries.Add((job.Id, delay));
+                recorded.Add(new RecordedAttempt(job.Id, attempt, outcome.RetryIn is not null));
+                if (job.IsTest) continue;
+                if (outcome.WebhookGone) gone.TryAdd(webhook.Id, $"receiver answered {result.Summary}");
+                streaks[webhook.Id] = outcome.DeliveryFailed
+                    ? streaks.TryGetValue(webhook.Id, out var h) ? h with { Failures = h.Failures + 1 } : (false, 1)
+                    : (true, 0);
+            }
+            await db.SaveChangesAsync();
+
+            foreach (var (webhookId, (reset, failures)) in streaks)
+            {
+                if (reset)
+                {
+                    await db.Webhooks.Where(w => w.Id == webhookId && w.ConsecutiveFailures != failures)
+                        .ExecuteUpdateAsync(s => s.SetProperty(w => w.ConsecutiveFailures, failures));
+                }
+                else
+                {
+                    await db.Webhooks.Where(w => w.Id == webhookId)
+                        .ExecuteUpdateAsync(s => s.SetProperty(w => w.ConsecutiveFailures, w => w.ConsecutiveFailures + failures));
+                }
+            }
+            var threshold = opts.DisableAfterConsecutiveFailures;
+            var failing = streaks.Where(h => h.Value.Failures > 0).Select(h => h.Key).ToList();
+            if (threshold > 0 && failing.Count > 0)
+            {
+                overThreshold = (await db.Webhooks.Where(w => failing.Contains(w.Id) && w.Enabled && w.ConsecutiveFailures >= threshold)
+                    .Select(w => new { w.Id, w.ConsecutiveFailures }).ToListAsync()).Select(w => (w.Id, w.ConsecutiveFailures)).ToList();
+            }
+            await tx.CommitAsync();
+        }
+
+        foreach (var (webhookId, reason) in gone) await health.DisableAsync(webhookId, reason, CancellationToken.None);
+        foreach (var (webhookId, failures) in overThreshold.Where(w => !gone.ContainsKey(w.Id)))
+        {
+            await health.DisableAsync(webhookId, $"{failures} consecutive failed deliveries", CancellationToken.None);
+        }
+        foreach (var (id, delay) in retries) queue.Schedule(id, delay);
+        if (logger.IsEnabled(LogLevel.Debug)) logger.LogDebug("Recorded {Count} attempts, {Retries} to retry", recorded.Count, retries.Count);
+        return recorded;
+    }
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
+}

@@ -21,7 +21,7 @@ public sealed class DeliveryStore(
     TimeProvider time, ILogger<DeliveryStore> logger)
 {
     /// <summary>Time beyond the webhook's timeout for recording the attempt, so a live lease is never stolen.</summary>
-    private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Leases the jobs that are Pending, due and free; abandons those whose webhook was deleted; leaves a disabled
@@ -81,59 +81,71 @@ public sealed class DeliveryStore(
         var streaks = new Dictionary<Guid, (bool Reset, int Failures)>();
         List<(Guid Id, int Failures)> overThreshold = [];
 
+        // Everything but the writes happens before the gate: other writers wait only for the database work.
+        var attempts = new List<JobAttempt>(sent.Count);
+        var jobs = new List<WebhookJob>(sent.Count);
+        foreach (var ((job, webhook), result) in sent)
+        {
+            var number = job.AttemptCount + 1;
+            var outcome = DeliveryOutcome.Decide(result, webhook.AsyncAck, number, opts.EffectiveRetryDelays, opts.RetryJitter, opts.MaxRetryAfterSeconds, job.IsTest);
+            var attempt = new JobAttempt
+            {
+                JobId = job.Id,
+                Number = number,
+                Trigger = job.IsTest ? AttemptTrigger.Test : job.PendingTrigger ?? AttemptTrigger.Schedule,
+                TriggeredBy = job.PendingTriggeredBy,
+                StartedAt = result.StartedAt,
+                DurationMs = result.DurationMs,
+                Url = result.Url,
+                RequestHeaders = result.RequestHeaders,
+                RequestBody = result.RequestBody,
+                StatusCode = result.StatusCode,
+                ResponseHeaders = result.ResponseHeaders,
+                ResponseBody = result.ResponseBody,
+                ResponseBodyLength = result.ResponseBodyLength,
+                ErrorKind = result.ErrorKind,
+                Error = result.Error,
+            };
+            attempts.Add(attempt);
+            jobs.Add(job);
+
+            var finishedAt = time.GetUtcNow().UtcDateTime;
+            job.AttemptCount = number;
+            job.LastStatusCode = result.StatusCode;
+            job.LastErrorKind = result.ErrorKind;
+            job.Summary = Truncate(outcome.Summary, 300);
+            job.PendingTrigger = null;
+            job.PendingTriggeredBy = null;
+            job.LeaseUntil = null;
+            job.UpdatedAt = finishedAt;
+            job.Status = outcome.Status;
+            job.NextAttemptAt = outcome.RetryIn is { } wait ? finishedAt + wait : null;
+            if (outcome.Status is JobStatus.Succeeded or JobStatus.Failed) job.CompletedAt = finishedAt;
+
+            if (outcome.RetryIn is { } delay) retries.Add((job.Id, delay));
+            recorded.Add(new RecordedAttempt(job.Id, attempt, outcome.RetryIn is not null));
+            if (job.IsTest) continue;
+            if (outcome.WebhookGone) gone.TryAdd(webhook.Id, $"receiver answered {result.Summary}");
+            streaks[webhook.Id] = outcome.DeliveryFailed
+                ? streaks.TryGetValue(webhook.Id, out var h) ? h with { Failures = h.Failures + 1 } : (false, 1)
+                : (true, 0);
+        }
+
         using (await gate.EnterAsync())
         {
             await using var db = await dbFactory.CreateDbContextAsync();
             await using var tx = await db.Database.BeginTransactionAsync();
-            foreach (var ((job, webhook), result) in sent)
+            await db.InsertAsync(attempts);
+            await db.UpdateAsync(jobs, JobColumns);
+
+            // The usual case, a webhook whose last delivery succeeded, is one statement for all of them.
+            var healthy = streaks.Where(h => h.Value is (true, 0)).Select(h => h.Key).ToList();
+            if (healthy.Count > 0)
             {
-                var number = job.AttemptCount + 1;
-                var outcome = DeliveryOutcome.Decide(result, webhook.AsyncAck, number, opts.EffectiveRetryDelays, opts.RetryJitter, opts.MaxRetryAfterSeconds, job.IsTest);
-                var attempt = new JobAttempt
-                {
-                    JobId = job.Id,
-                    Number = number,
-                    Trigger = job.IsTest ? AttemptTrigger.Test : job.PendingTrigger ?? AttemptTrigger.Schedule,
-                    TriggeredBy = job.PendingTriggeredBy,
-                    StartedAt = result.StartedAt,
-                    DurationMs = result.DurationMs,
-                    Url = result.Url,
-                    RequestHeaders = result.RequestHeaders,
-                    RequestBody = result.RequestBody,
-                    StatusCode = result.StatusCode,
-                    ResponseHeaders = result.ResponseHeaders,
-                    ResponseBody = result.ResponseBody,
-                    ResponseBodyLength = result.ResponseBodyLength,
-                    ErrorKind = result.ErrorKind,
-                    Error = result.Error,
-                };
-                db.JobAttempts.Add(attempt);
-
-                var finishedAt = time.GetUtcNow().UtcDateTime;
-                db.WebhookJobs.Attach(job);
-                job.AttemptCount = number;
-                job.LastStatusCode = result.StatusCode;
-                job.LastErrorKind = result.ErrorKind;
-                job.Summary = Truncate(outcome.Summary, 300);
-                job.PendingTrigger = null;
-                job.PendingTriggeredBy = null;
-                job.LeaseUntil = null;
-                job.UpdatedAt = finishedAt;
-                job.Status = outcome.Status;
-                job.NextAttemptAt = outcome.RetryIn is { } wait ? finishedAt + wait : null;
-                if (outcome.Status is JobStatus.Succeeded or JobStatus.Failed) job.CompletedAt = finishedAt;
-
-                if (outcome.RetryIn is { } delay) retries.Add((job.Id, delay));
-                recorded.Add(new RecordedAttempt(job.Id, attempt, outcome.RetryIn is not null));
-                if (job.IsTest) continue;
-                if (outcome.WebhookGone) gone.TryAdd(webhook.Id, $"receiver answered {result.Summary}");
-                streaks[webhook.Id] = outcome.DeliveryFailed
-                    ? streaks.TryGetValue(webhook.Id, out var h) ? h with { Failures = h.Failures + 1 } : (false, 1)
-                    : (true, 0);
+                await db.Webhooks.Where(w => healthy.Contains(w.Id) && w.ConsecutiveFailures != 0)
+                    .ExecuteUpdateAsync(s => s.SetProperty(w => w.ConsecutiveFailures, 0));
             }
-            await db.SaveChangesAsync();
-
-            foreach (var (webhookId, (reset, failures)) in streaks)
+            foreach (var (webhookId, (reset, failures)) in streaks.Where(h => h.Value is not (true, 0)))
             {
                 if (reset)
                 {
@@ -165,6 +177,13 @@ public sealed class DeliveryStore(
         if (logger.IsEnabled(LogLevel.Debug)) logger.LogDebug("Recorded {Count} attempts, {Retries} to retry", recorded.Count, retries.Count);
         return recorded;
     }
+
+    private static readonly string[] JobColumns =
+    [
+        nameof(WebhookJob.AttemptCount), nameof(WebhookJob.LastStatusCode), nameof(WebhookJob.LastErrorKind), nameof(WebhookJob.Summary),
+        nameof(WebhookJob.PendingTrigger), nameof(WebhookJob.PendingTriggeredBy), nameof(WebhookJob.LeaseUntil), nameof(WebhookJob.UpdatedAt),
+        nameof(WebhookJob.Status), nameof(WebhookJob.NextAttemptAt), nameof(WebhookJob.CompletedAt),
+    ];
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
 }

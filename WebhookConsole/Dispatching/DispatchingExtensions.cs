@@ -31,6 +31,7 @@ public static class DispatchingExtensions
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
 
         services.AddSingleton<InFlightJobs>();
+        services.AddSingleton<FreshJobs>();
         services.AddSingleton<RecoverySignal>();
         services.AddSingleton<DeliverySender>();
         services.AddSingleton<WebhookHealth>();

@@ -4,8 +4,16 @@ using Microsoft.Extensions.Options;
 namespace WebhookConsole.Dispatching;
 
 /// <summary>The only class that talks to Hangfire's <see cref="IBackgroundJobClient"/>.</summary>
-public sealed class HangfireDeliveryQueue(IBackgroundJobClient jobs, InFlightJobs inFlight, IOptions<DispatchOptions> options) : IDeliveryQueue
+public sealed class HangfireDeliveryQueue(IBackgroundJobClient jobs, InFlightJobs inFlight, FreshJobs fresh, IOptions<DispatchOptions> options) : IDeliveryQueue
 {
+    public int FreshCapacity => options.Value.Enabled ? fresh.Free : 0;
+
+    public void EnqueueFresh(IReadOnlyList<LeasedJob> jobs)
+    {
+        foreach (var job in jobs) fresh.Add(job);
+        Enqueue(jobs.Select(j => j.Job.Id).ToList());
+    }
+
     public void Enqueue(IReadOnlyCollection<Guid> jobIds)
     {
         // Always enqueue (a manual retry must not wait behind a retry scheduled for later); the in-flight set

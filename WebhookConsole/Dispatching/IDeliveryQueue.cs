@@ -10,4 +10,13 @@ public interface IDeliveryQueue
 
     /// <summary>Runs the job again after a delay (the retry schedule).</summary>
     void Schedule(Guid jobId, TimeSpan delay);
+
+    /// <summary>
+    /// How many new jobs this queue takes right now as <see cref="EnqueueFresh"/> hands them over: written already
+    /// leased to this process, with their rows kept in memory. 0 when this instance does not send.
+    /// </summary>
+    int FreshCapacity => 0;
+
+    /// <summary>Jobs just committed with a lease for this process; their first attempt needs no read and no lease write.</summary>
+    void EnqueueFresh(IReadOnlyList<LeasedJob> jobs) => Enqueue(jobs.Select(j => j.Job.Id).ToList());
 }

@@ -44,7 +44,7 @@ public sealed class EventProcessor : IAsyncDisposable
         _writer = Task.Run(WriteLoopAsync);
     }
 
-    private sealed record Prepared(ValidEvent Input, Event Row, List<WebhookJob> Jobs, EventReply Reply);
+    private sealed record Prepared(ValidEvent Input, Event Row, List<LeasedJob> Jobs, EventReply Reply);
 
     private sealed record WriteRequest(List<Prepared> Events, TaskCompletionSource<EventReply[]> Done);
 
@@ -99,20 +99,22 @@ public sealed class EventProcessor : IAsyncDisposable
         }
     }
 
-    private void Complete(List<WriteRequest> group, (EventReply[][] Replies, List<Guid> JobIds) written)
+    private void Complete(List<WriteRequest> group, (EventReply[][] Replies, List<LeasedJob> Jobs, bool Fresh) written)
     {
-        if (written.JobIds.Count > 0) _queue.Enqueue(written.JobIds);
+        if (written.Fresh) _queue.EnqueueFresh(written.Jobs);
+        else if (written.Jobs.Count > 0) _queue.Enqueue(written.Jobs.Select(j => j.Job.Id).ToList());
         for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(written.Replies[i]);
     }
 
-    private async Task<(EventReply[][] Replies, List<Guid> JobIds)> WriteAsync(List<WriteRequest> group)
+    private async Task<(EventReply[][] Replies, List<LeasedJob> Jobs, bool Fresh)> WriteAsync(List<WriteRequest> group)
     {
         var replies = group.Select(r => new EventReply[r.Events.Count]).ToArray();
         var toStore = new List<Prepared>();
+        List<LeasedJob> jobs;
+        bool fresh;
         using (await _gate.EnterAsync())
         {
             await using var db = await _dbFactory.CreateDbContextAsync();
-            db.ChangeTracker.AutoDetectChangesEnabled = false;
             await using var tx = await db.Database.BeginTransactionAsync();
             // Idempotency is checked inside the (SQLite: immediate) transaction, so two requests with the
             // same id cannot both pass the check.
@@ -133,15 +135,23 @@ public sealed class EventProcessor : IAsyncDisposable
                     toStore.Add(p);
                 }
             }
+            jobs = toStore.SelectMany(p => p.Jobs).ToList();
+            // Jobs this process sends itself are written already leased to it, and handed over as written.
+            fresh = jobs.Count > 0 && jobs.Count <= _queue.FreshCapacity;
+            if (fresh)
+            {
+                var now = _time.GetUtcNow().UtcDateTime;
+                foreach (var (job, webhook) in jobs) job.LeaseUntil = now + TimeSpan.FromSeconds(webhook.TimeoutSeconds) + DeliveryStore.LeaseMargin;
+            }
             if (toStore.Count > 0)
             {
-                db.Events.AddRange(toStore.Select(p => p.Row));
-                db.WebhookJobs.AddRange(toStore.SelectMany(p => p.Jobs));
-                await db.SaveChangesAsync();
+                await db.InsertAsync(toStore.Select(p => p.Row).ToList());
+                await db.InsertAsync(toStore.SelectMany(p => p.Row.Outcomes).ToList());
+                await db.InsertAsync(jobs.Select(j => j.Job).ToList());
             }
             await tx.CommitAsync();
         }
-        return (replies, toStore.SelectMany(p => p.Jobs).Select(j => j.Id).ToList());
+        return (replies, jobs, fresh);
     }
 
     public async ValueTask DisposeAsync()
@@ -166,7 +176,7 @@ public sealed class EventProcessor : IAsyncDisposable
             ReceivedAt = now,
             ContextJson = e.Context.ToJsonString(),
         };
-        var jobs = new List<WebhookJob>();
+        var jobs = new List<LeasedJob>();
         var jobRefs = new List<JobRef>();
         var skipped = new List<SkippedWebhook>();
         foreach (var decision in _matcher.Decide(candidates, e))
@@ -176,7 +186,7 @@ public sealed class EventProcessor : IAsyncDisposable
             if (decision.Outcome == OutcomeKind.Fired)
             {
                 var job = NewJob(w, row, e, decision.Url!, now);
-                jobs.Add(job);
+                jobs.Add(new LeasedJob(job, w));
                 jobRefs.Add(new JobRef(job.Id, w.Name, "pending"));
                 jobId = job.Id;
             }

@@ -13,8 +13,11 @@ public sealed record BenchOptions
     public int LatencyRate { get; init; } = 500;
     public int IngestSeconds { get; init; } = 10;
     public int FilterSeconds { get; init; } = 5;
+    public int WarmUpSeconds { get; init; } = 45;
     public string Out { get; init; } = "";
     public bool KeepData { get; init; }
+    /// <summary>An existing benchmark database to reuse (kept with --keep); the console part then skips what is already seeded.</summary>
+    public string Database { get; init; } = "";
     /// <summary>Parts to run (all when empty): ceiling, filters, ingest, e2e, latency, console. For working on one number.</summary>
     public string[] Only { get; init; } = [];
 
@@ -30,8 +33,10 @@ public sealed record BenchOptions
           --latency-seconds N     latency run duration (default 30; --quick 10)
           --latency-rate N        events per second in the latency run (default 500)
           --ingest-seconds N      single-event ingestion duration (default 10; --quick 5)
+          --warmup-seconds N      load on every path before measuring, so the JIT has settled (default 45; --quick 30)
           --out FILE              JSON results (default bench/results/latest.json)
           --keep                  keep the temporary databases
+          --database FILE         reuse a database a run kept (with --only console: time the queries again, no seeding)
           --only a,b              run only these parts (ceiling, filters, ingest, e2e, latency, console); no JSON is
                                   written unless --out is given, since a partial run is not comparable
         """;
@@ -40,7 +45,7 @@ public sealed record BenchOptions
     {
         var quick = args.Contains("--quick");
         var o = quick
-            ? new BenchOptions { Quick = true, Deliveries = 20_000, ConsoleJobs = 100_000, CeilingSeconds = 5, LatencySeconds = 10, IngestSeconds = 5, FilterSeconds = 3 }
+            ? new BenchOptions { Quick = true, Deliveries = 20_000, ConsoleJobs = 100_000, CeilingSeconds = 5, LatencySeconds = 10, IngestSeconds = 5, FilterSeconds = 3, WarmUpSeconds = 30 }
             : new BenchOptions();
         for (var i = 0; i < args.Length; i++)
         {
@@ -55,8 +60,10 @@ public sealed record BenchOptions
                 "--latency-seconds" => o with { LatencySeconds = Int() },
                 "--latency-rate" => o with { LatencyRate = Int() },
                 "--ingest-seconds" => o with { IngestSeconds = Int() },
+                "--warmup-seconds" => o with { WarmUpSeconds = Int() },
                 "--out" => o with { Out = Next() },
                 "--keep" => o with { KeepData = true },
+                "--database" => o with { Database = Path.GetFullPath(Next()), KeepData = true },
                 "--only" => o with { Only = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}."),
             };

@@ -9,13 +9,15 @@ public sealed class ConsoleProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly List<string> _errors = [];
 
-    private ConsoleProcess(Process process, string baseUrl)
+    private ConsoleProcess(Process process, string baseUrl, string database)
     {
         _process = process;
         BaseUrl = baseUrl;
+        Database = database;
     }
 
     public string BaseUrl { get; }
+    public string Database { get; }
     public Process Process => _process;
 
     public static async Task<ConsoleProcess> StartAsync(string appDll, string database, int port, IReadOnlyDictionary<string, string>? settings = null)
@@ -37,7 +39,7 @@ public sealed class ConsoleProcess : IAsyncDisposable
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) info.Environment[k] = v;
         var process = Process.Start(info)!;
-        var console = new ConsoleProcess(process, baseUrl);
+        var console = new ConsoleProcess(process, baseUrl, database);
         process.OutputDataReceived += (_, e) => console.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => console.Keep(e.Data);
         process.BeginOutputReadLine();

@@ -33,7 +33,7 @@ if (!File.Exists(appDll))
 if (configuration != "Release") Console.Error.WriteLine($"Warning: this is a {configuration} build; figures are only comparable in Release.");
 var outFile = Path.GetFullPath(options.Out is { Length: > 0 } o ? o : Path.Combine(root, "bench", "results", "latest.json"));
 var work = Directory.CreateTempSubdirectory("wc-bench-");
-var database = Path.Combine(work.FullName, "console.db");
+var database = options.Database is { Length: > 0 } reuse ? reuse : Path.Combine(work.FullName, "console.db");
 var total = Stopwatch.StartNew();
 void Step(string what) => Console.WriteLine($"[{total.Elapsed:mm\\:ss}] {what}");
 
@@ -51,9 +51,14 @@ Step($"    {filters:N0} evaluations/s");
 EndToEndResult e2e = new(double.NaN, 0, 0, 0, 0, double.NaN);
 LatencyResult latency = new(double.NaN, double.NaN, double.NaN, 0, 0);
 double single = double.NaN, batch = double.NaN;
-if (options.Runs("ingest") || options.Runs("e2e") || options.Runs("latency") || options.Runs("console"))
+if (options.Runs("ingest") || options.Runs("e2e") || options.Runs("latency") || (options.Runs("console") && !File.Exists(database)))
 {
     await using var app = await ConsoleProcess.StartAsync(appDll, database, FreePort());
+    if (options.WarmUpSeconds > 0)
+    {
+        Step($"warm-up: {options.WarmUpSeconds} s of single events, batches and deliveries (not measured)");
+        await Parts.WarmUpAsync(app, receiver, options.WarmUpSeconds);
+    }
     if (options.Runs("ingest"))
     {
         Step("(4) ingestion alone (no webhook listens)");

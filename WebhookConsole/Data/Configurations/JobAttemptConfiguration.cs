@@ -13,5 +13,8 @@ public class JobAttemptConfiguration : IEntityTypeConfiguration<JobAttempt>
         b.Property(a => a.RequestHeaders).HasJsonConversion();
         b.Property(a => a.ResponseHeaders).HasJsonConversion();
         b.HasIndex(a => new { a.JobId, a.Number }).IsUnique();
+        // Text search looks into response bodies; most are empty, and this lets it skip those without reading
+        // the attempt rows (which carry the request body too).
+        b.HasIndex(a => a.JobId).HasDatabaseName("IX_JobAttempts_JobId_WithResponse").HasFilter("\"ResponseBodyLength\" > 0");
     }
 }

@@ -469,6 +469,10 @@ namespace WebhookConsole.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("JobId")
+                        .HasDatabaseName("IX_JobAttempts_JobId_WithResponse")
+                        .HasFilter("\"ResponseBodyLength\" > 0");
+
                     b.HasIndex("JobId", "Number")
                         .IsUnique();
 
@@ -736,6 +740,8 @@ namespace WebhookConsole.Data.Migrations
                     b.HasIndex("Status", "CreatedAt", "Id");
 
                     b.HasIndex("WebhookId", "CreatedAt", "Id");
+
+                    b.HasIndex("WebhookId", "Status", "CreatedAt", "Id");
 
                     b.ToTable("WebhookJobs");
                 });

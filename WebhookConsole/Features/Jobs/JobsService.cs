@@ -246,7 +246,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
                 var since = now - DefaultSearchWindow;
                 query = query.Where(j => j.CreatedAt >= since);
             }
-            query = query.Where(j => j.Url.Contains(text) || j.RequestBody.Contains(text) || j.Attempts.Any(a => a.ResponseBody != null && a.ResponseBody.Contains(text)));
+            query = query.Where(j => j.Url.Contains(text) || j.RequestBody.Contains(text) || j.Attempts.Any(a => a.ResponseBodyLength > 0 && a.ResponseBody != null && a.ResponseBody.Contains(text)));
         }
         return query;
     }

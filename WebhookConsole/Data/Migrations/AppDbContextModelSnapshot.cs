@@ -402,8 +402,6 @@ namespace WebhookConsole.Data.Migrations
 
                     b.HasIndex("EventId");
 
-                    b.HasIndex("WebhookId", "EventId");
-
                     b.ToTable("EventOutcomes");
                 });
 

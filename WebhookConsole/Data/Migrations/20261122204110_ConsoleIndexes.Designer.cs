@@ -11,8 +11,8 @@ using WebhookConsole.Data;
 namespace WebhookConsole.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261122203545_ConsoleSearchIndexes")]
-    partial class ConsoleSearchIndexes
+    [Migration("20261122204110_ConsoleIndexes")]
+    partial class ConsoleIndexes
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -404,8 +404,6 @@ namespace WebhookConsole.Data.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("EventId");
-
-                    b.HasIndex("WebhookId", "EventId");
 
                     b.ToTable("EventOutcomes");
                 });

@@ -5,11 +5,15 @@
 namespace WebhookConsole.Data.Migrations
 {
     /// <inheritdoc />
-    public partial class ConsoleSearchIndexes : Migration
+    public partial class ConsoleIndexes : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropIndex(
+                name: "IX_EventOutcomes_WebhookId_EventId",
+                table: "EventOutcomes");
+
             migrationBuilder.CreateIndex(
                 name: "IX_WebhookJobs_WebhookId_Status_CreatedAt_Id",
                 table: "WebhookJobs",
@@ -32,6 +36,11 @@ namespace WebhookConsole.Data.Migrations
             migrationBuilder.DropIndex(
                 name: "IX_JobAttempts_JobId_WithResponse",
                 table: "JobAttempts");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_EventOutcomes_WebhookId_EventId",
+                table: "EventOutcomes",
+                columns: new[] { "WebhookId", "EventId" });
         }
     }
 }

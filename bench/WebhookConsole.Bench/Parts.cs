@@ -32,7 +32,7 @@ public static class Parts
                 response.EnsureSuccessStatusCode();
             }
         }
-        await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(() => Loop(TimeSpan.FromSeconds(1)))));
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(() => Loop(TimeSpan.FromSeconds(3)))));
         var before = receiver.CeilingCount;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(() => Loop(TimeSpan.FromSeconds(seconds)))));

@@ -99,17 +99,29 @@ public sealed class BulkWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task Store_generated_keys_are_left_to_the_database()
+    public async Task Many_rows_reuse_one_statement_with_store_generated_keys_left_to_the_database()
     {
         var job = Job(Guid.NewGuid());
         await using var db = _db.CreateDbContext();
         db.WebhookJobs.Add(job);
         await db.SaveChangesAsync();
-        var attempts = Enumerable.Range(1, 3).Select(n => new JobAttempt { JobId = job.Id, Number = n, Url = job.Url, RequestBody = "{}", StartedAt = DateTime.UtcNow }).ToList();
+        // Enough rows that the reused statement runs many times with changing values and nulls.
+        var attempts = Enumerable.Range(1, 130).Select(n => new JobAttempt
+        {
+            JobId = job.Id, Number = n, Url = job.Url, RequestBody = $"{{\"n\":{n}}}", StartedAt = DateTime.UtcNow,
+            StatusCode = n % 2 == 0 ? 200 : null, ResponseBody = n % 3 == 0 ? $"body {n}" : null,
+        }).ToList();
         await db.InsertAsync(attempts);
-        var ids = await db.JobAttempts.Where(a => a.JobId == job.Id).OrderBy(a => a.Number).Select(a => a.Id).ToListAsync();
-        Assert.Equal(3, ids.Distinct().Count());
-        Assert.All(ids, id => Assert.True(id > 0));
+        var stored = await db.JobAttempts.Where(a => a.JobId == job.Id).OrderBy(a => a.Number).ToListAsync();
+        Assert.Equal(130, stored.Select(a => a.Id).Distinct().Count());
+        Assert.All(stored, a => Assert.True(a.Id > 0));
+        Assert.Equal(Enumerable.Range(1, 130), stored.Select(a => a.Number));
+        Assert.All(stored, a =>
+        {
+            Assert.Equal($"{{\"n\":{a.Number}}}", a.RequestBody);
+            Assert.Equal(a.Number % 2 == 0 ? 200 : null, a.StatusCode);
+            Assert.Equal(a.Number % 3 == 0 ? $"body {a.Number}" : null, a.ResponseBody);
+        });
     }
 
     private static WebhookJob Sparse(WebhookJob job)

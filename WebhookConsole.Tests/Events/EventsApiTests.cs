@@ -77,8 +77,16 @@ public class EventsApiTests(EventsApiTests.Factory factory) : IClassFixture<Even
         Assert.Equal("B12", JsonNode.Parse(stored.RequestBody)!["values"]!["room"]!.GetValue<string>());
         Assert.Contains(stored.RequestHeaders, h => h.Name == "Content-Type" && h.Value == "application/json");
         Assert.Equal(WebhookConsole.Data.Entities.JobStatus.Pending, stored.Status);
+        // Every considered webhook is recorded with the event: filter-false ones on the event itself, the others as rows.
         var outcomes = await db.EventOutcomes.Where(o => o.EventId == stored.EventId).ToListAsync();
-        Assert.Equal(4, outcomes.Count);
+        var filteredOut = (await db.Events.SingleAsync(e => e.Id == stored.EventId)).FilteredOut;
+        Assert.Equal(4, outcomes.Count + filteredOut.Count);
+        Assert.DoesNotContain(outcomes, o => o.Kind == WebhookConsole.Data.Entities.OutcomeKind.FilterFalse);
+        Assert.Equal(reply["skipped"]!.AsArray().Count(s => s!["reason"]!.GetValue<string>() == "filter returned false"), filteredOut.Count);
+        // The event page shows all four, whichever way each was stored.
+        var detail = await factory.Service<WebhookConsole.Features.Events.EventsQuery>().GetAsync(stored.EventId!.Value);
+        Assert.Equal(4, detail!.Outcomes.Count);
+        Assert.Equal(filteredOut.Count, detail.Outcomes.Count(o => o.Kind == WebhookConsole.Data.Entities.OutcomeKind.FilterFalse && o.Message == "filter returned false"));
     }
 
     [Fact]

@@ -9,6 +9,8 @@ public sealed record MatchDecision(Webhook Webhook, OutcomeKind Outcome, string?
 /// <summary>Which webhooks an event concerns, and for each, whether it fires and why not.</summary>
 public sealed class EventMatcher(IFilterEvaluator filters)
 {
+    public const string FilterFalseMessage = "filter returned false";
+
     /// <summary>
     /// A webhook is considered when its type and event match, a Kapp-scoped one only for its kapp, and one
     /// with a form slug only for that form. (Type and event are matched by the index already.)
@@ -45,7 +47,7 @@ public sealed class EventMatcher(IFilterEvaluator filters)
             }
             if (!filter.Passed)
             {
-                decisions.Add(new(w, OutcomeKind.FilterFalse, "filter returned false", null));
+                decisions.Add(new(w, OutcomeKind.FilterFalse, FilterFalseMessage, null));
                 continue;
             }
             var url = filters.RenderTemplate(w.Url, bindings);

@@ -194,8 +194,14 @@ public sealed class EventProcessor : IAsyncDisposable
             {
                 skipped.Add(new SkippedWebhook(w.Name, decision.Message ?? decision.Outcome.ToString()));
             }
+            if (decision.Outcome == OutcomeKind.FilterFalse)
+            {
+                row.FilteredOut.Add(new FilteredWebhook(w.Id, w.Name));
+                continue;
+            }
             row.Outcomes.Add(new EventOutcome { EventId = row.Id, WebhookId = w.Id, WebhookName = w.Name, Kind = decision.Outcome, Message = decision.Message, JobId = jobId });
         }
+        row.FilteredOutCount = row.FilteredOut.Count;
         return new Prepared(e, row, jobs, new EventReply(row.Id, jobRefs, skipped));
     }
 
@@ -237,7 +243,9 @@ public sealed class EventProcessor : IAsyncDisposable
             result[e.ClientId!] = new EventReply(e.Id,
                 e.Outcomes.OrderBy(o => o.Id).Where(o => o.JobId != null).Select(o => new JobRef(o.JobId!.Value, o.WebhookName,
                     statuses.TryGetValue(o.JobId.Value, out var s) ? s.ToString().ToLowerInvariant() : "pending")).ToList(),
-                e.Outcomes.OrderBy(o => o.Id).Where(o => o.JobId == null).Select(o => new SkippedWebhook(o.WebhookName, o.Message ?? o.Kind.ToString())).ToList());
+                e.Outcomes.Where(o => o.JobId == null).Select(o => new SkippedWebhook(o.WebhookName, o.Message ?? o.Kind.ToString()))
+                    .Concat(e.FilteredOut.Select(f => new SkippedWebhook(f.Name, EventMatcher.FilterFalseMessage)))
+                    .OrderBy(s => s.Webhook, StringComparer.OrdinalIgnoreCase).ToList());
         }
         return result;
     }

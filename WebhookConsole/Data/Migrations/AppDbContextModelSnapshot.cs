@@ -330,6 +330,13 @@ namespace WebhookConsole.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("FilteredOut")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("FilteredOutCount")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Form")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");

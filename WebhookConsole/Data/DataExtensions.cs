@@ -6,14 +6,14 @@ namespace WebhookConsole.Data;
 public static class DataExtensions
 {
     public const string DefaultConnectionString = "Data Source=data/webhookconsole.db";
-    private static readonly SqliteBusyTimeoutInterceptor BusyTimeout = new();
+    private static readonly SqliteConnectionSettings ConnectionSettings = new();
 
     public static IHostApplicationBuilder AddData(this IHostApplicationBuilder builder)
     {
         var connectionString = ResolveSqlite(builder.Configuration.GetConnectionString("Console") ?? DefaultConnectionString);
         // Interceptors registered in DI (tests inject failures this way) join every context.
         builder.Services.AddDbContextFactory<AppDbContext>((sp, o) => o.UseSqlite(connectionString)
-            .AddInterceptors([BusyTimeout, .. sp.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>()]));
+            .AddInterceptors([ConnectionSettings, .. sp.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>()]));
         builder.Services.AddSingleton<WriteGate>();
         builder.Services.AddTransient<DatabaseInitializer>();
         return builder;

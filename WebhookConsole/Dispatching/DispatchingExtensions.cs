@@ -44,8 +44,9 @@ public static class DispatchingExtensions
 
         // Hangfire executes; the database is the source of truth (ARCHITECTURE.md decision 1).
         // The storage is this host's own instance, not Hangfire's static JobStorage.Current, so each host
-        // (several in the test suite) keeps its own queue.
-        services.AddSingleton<JobStorage>(_ => new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromMinutes(30) }));
+        // (several in the test suite) keeps its own queue. Finished Hangfire jobs are only the dashboard's recent
+        // history (every attempt is in our database), so they are kept for minutes, not held in memory for long.
+        services.AddSingleton<JobStorage>(_ => new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromMinutes(10) }));
         services.AddHangfire((sp, c) => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()

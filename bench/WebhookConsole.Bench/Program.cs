@@ -5,6 +5,11 @@ using System.Text.Json.Nodes;
 using WebhookConsole.Bench;
 
 // Measures the console against this machine's own limit, in one run, so the ratios hold on a noisy machine.
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
 BenchOptions options;
 try
 {
@@ -16,12 +21,6 @@ catch (Exception ex) when (ex is ArgumentException or FormatException)
     Console.Error.WriteLine(BenchOptions.Usage);
     return 2;
 }
-if (args.Contains("--help") || args.Contains("-h"))
-{
-    Console.WriteLine(BenchOptions.Usage);
-    return 0;
-}
-
 var root = FindRoot();
 var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
 var appDll = Path.Combine(root, "WebhookConsole", "bin", configuration, "net10.0", "WebhookConsole.dll");

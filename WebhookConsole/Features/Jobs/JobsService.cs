@@ -39,19 +39,15 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var limit = Math.Clamp(q.Limit, 1, MaxLimit);
         var rows = await ListQuery(db, q, limit + 1).ToListAsync(ct);
-        // Text search reads the word index first; a fragment of a word is not in it, so when that finds nothing
-        // the window is scanned as well (slower, bounded by the window).
-        if (rows.Count == 0 && IsIndexedSearch(q)) rows = await ListQuery(db, q, limit + 1, indexed: false).ToListAsync(ct);
         var more = rows.Count > limit;
         if (more) rows.RemoveAt(rows.Count - 1);
         return new JobPage(rows, more ? EncodeToken(rows[^1].CreatedAt, rows[^1].Id) : null);
     }
 
     /// <summary>The page query itself (its plan is asserted by the tests: index order, no table scan).</summary>
-    internal IQueryable<JobRow> ListQuery(AppDbContext db, JobQuery q, int take, bool indexed = true)
+    internal IQueryable<JobRow> ListQuery(AppDbContext db, JobQuery q, int take)
     {
-        var source = indexed && IsIndexedSearch(q) ? db.JobsMatching(JobSearch.Phrase(q.Text!.Trim())!) : db.WebhookJobs;
-        var query = Filter(source.AsNoTracking(), q, time.GetUtcNow().UtcDateTime);
+        var query = Filter(db.WebhookJobs.AsNoTracking(), q, time.GetUtcNow().UtcDateTime);
         if (DecodeToken(q.PageToken) is { } after)
         {
             query = query.Where(j => j.CreatedAt < after.CreatedAt || (j.CreatedAt == after.CreatedAt && j.Id.CompareTo(after.Id) < 0));
@@ -60,8 +56,6 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
             .Select(j => new JobRow(j.Id, j.WebhookId, j.WebhookName, j.EventId, j.EventType, j.EventAction, j.Status, j.Summary, j.AttemptCount,
                 j.Url, j.CreatedAt, j.NextAttemptAt, j.CompletedAt, j.OriginalRequestBody != null || j.OriginalUrl != null));
     }
-
-    private static bool IsIndexedSearch(JobQuery q) => !string.IsNullOrWhiteSpace(q.Text) && JobSearch.Phrase(q.Text.Trim()) is not null;
 
     /// <summary>A webhook's last 24 hours: finished jobs and how many succeeded.</summary>
     public async Task<(int Finished, int Succeeded)> SuccessRateAsync(Guid webhookId, CancellationToken ct = default)

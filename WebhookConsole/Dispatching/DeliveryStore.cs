@@ -21,12 +21,17 @@ public sealed class DeliveryStore(
     TimeProvider time, ILogger<DeliveryStore> logger)
 {
     /// <summary>Time beyond the webhook's timeout for recording the attempt, so a live lease is never stolen.</summary>
-    public static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Leases the jobs that are Pending, due and free; abandons those whose webhook was deleted; leaves a disabled
-    /// webhook's jobs Pending (held). The lease outlives the attempt (the webhook's timeout) by a margin and no
-    /// more: after a crash, the recovery sweep re-sends the job as soon as its lease has expired.
+    /// When a lease taken now on a job of this webhook ends: the attempt (the webhook's timeout) plus a margin, and
+    /// no more, so after a crash the recovery sweep re-sends the job as soon as it can.
+    /// </summary>
+    public static DateTime LeaseEnd(DateTime now, Webhook webhook) => now + TimeSpan.FromSeconds(webhook.TimeoutSeconds) + LeaseMargin;
+
+    /// <summary>
+    /// Leases the jobs that are Pending, due and free (until <see cref="LeaseEnd"/>); abandons those whose webhook
+    /// was deleted; leaves a disabled webhook's jobs Pending (held).
     /// </summary>
     public async Task<List<LeasedJob>> LeaseAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct)
     {
@@ -48,9 +53,9 @@ public sealed class DeliveryStore(
             if (!webhooks.TryGetValue(job.WebhookId, out var webhook)) orphans.Add(job.Id);
             else if (webhook.Enabled || job.IsTest) leased.Add(new LeasedJob(job, webhook)); // else: held, Pending, until enabled
         }
-        foreach (var group in leased.GroupBy(l => l.Webhook.TimeoutSeconds))
+        foreach (var group in leased.GroupBy(l => LeaseEnd(now, l.Webhook)))
         {
-            var until = now + TimeSpan.FromSeconds(group.Key) + LeaseMargin;
+            var until = group.Key;
             var groupIds = group.Select(l => l.Job.Id).ToList();
             await db.WebhookJobs.Where(j => groupIds.Contains(j.Id)).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, until), ct);
         }

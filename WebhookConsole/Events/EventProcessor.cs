@@ -137,12 +137,10 @@ public sealed class EventProcessor : IAsyncDisposable
             }
             jobs = toStore.SelectMany(p => p.Jobs).ToList();
             // Jobs this process sends itself are written already leased to it, and handed over as written.
+            // (Set either way: a group written again request by request may have set it on its first try.)
             fresh = jobs.Count > 0 && jobs.Count <= _queue.FreshCapacity;
-            if (fresh)
-            {
-                var now = _time.GetUtcNow().UtcDateTime;
-                foreach (var (job, webhook) in jobs) job.LeaseUntil = now + TimeSpan.FromSeconds(webhook.TimeoutSeconds) + DeliveryStore.LeaseMargin;
-            }
+            var now = _time.GetUtcNow().UtcDateTime;
+            foreach (var (job, webhook) in jobs) job.LeaseUntil = fresh ? DeliveryStore.LeaseEnd(now, webhook) : null;
             if (toStore.Count > 0)
             {
                 await db.InsertAsync(toStore.Select(p => p.Row).ToList());

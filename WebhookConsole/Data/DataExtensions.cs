@@ -15,6 +15,8 @@ public static class DataExtensions
         builder.Services.AddDbContextFactory<AppDbContext>((sp, o) => o.UseSqlite(connectionString)
             .AddInterceptors([ConnectionSettings, .. sp.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>()]));
         builder.Services.AddSingleton<WriteGate>();
+        builder.Services.AddSingleton<JobSearchIndexer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<JobSearchIndexer>());
         builder.Services.AddTransient<DatabaseInitializer>();
         return builder;
     }

@@ -83,12 +83,12 @@ if (options.Runs("ingest") || options.Runs("e2e") || options.Runs("latency") || 
     foreach (var line in app.Errors) Console.WriteLine($"    console: {line}");
 }
 
-var console = new ConsoleResult(double.NaN, double.NaN, double.NaN, double.NaN, 0, double.NaN, 0);
+var console = new ConsoleResult(double.NaN, double.NaN, double.NaN, double.NaN, 0, double.NaN, 0, double.NaN, 0);
 if (options.Runs("console"))
 {
     Step($"(6) console at scale: {options.ConsoleJobs:N0} jobs");
     console = await ConsoleAtScale.RunAsync(database, options.ConsoleJobs);
-    Step($"    seeded in {console.SeedSeconds:N0} s; {console.Jobs:N0} jobs");
+    Step($"    seeded in {console.SeedSeconds:N0} s; {console.Jobs:N0} jobs; search index caught up on {console.IndexedRows:N0} rows in {console.IndexSeconds:N0} s");
 }
 
 var results = new JsonObject
@@ -114,6 +114,7 @@ var results = new JsonObject
         ["textSearch"] = Num(console.TextSearch),
     },
     ["peakWorkingSetMb"] = new JsonObject { ["endToEnd"] = Num(e2e.PeakMb), ["console"] = Num(console.PeakMb) },
+    ["searchIndexCatchUp"] = new JsonObject { ["rows"] = console.IndexedRows, ["seconds"] = Num(Math.Round(console.IndexSeconds, 1)) },
     ["checks"] = new JsonObject
     {
         ["delivered"] = e2e.Delivered, ["recordedAttempts"] = e2e.Recorded, ["badSignatures"] = e2e.BadSignatures,

@@ -50,6 +50,8 @@ public sealed class JobQueryPlanTests : IClassFixture<JobQueryPlanTests.Data>
                 insert.ExecuteNonQuery();
             }
             tx.Commit();
+            // The word index as the background indexer leaves it once it has caught up.
+            using (var db = Db.CreateDbContext()) JobSearch.IndexNextAsync(db, Rows, Rows).GetAwaiter().GetResult();
             using var analyze = connection.CreateCommand();
             analyze.CommandText = "ANALYZE";
             analyze.ExecuteNonQuery();
@@ -68,10 +70,10 @@ public sealed class JobQueryPlanTests : IClassFixture<JobQueryPlanTests.Data>
     }
 
 
-    private string Plan(JobQuery q)
+    private string Plan(JobQuery q, bool indexed = true)
     {
         using var db = _data.Db.CreateDbContext();
-        using DbCommand command = _jobs.ListQuery(db, q, 51).CreateDbCommand();
+        using DbCommand command = _jobs.ListQuery(db, q, 51, indexed).CreateDbCommand();
         command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
         db.Database.OpenConnection();
         using var reader = command.ExecuteReader();
@@ -122,15 +124,27 @@ public sealed class JobQueryPlanTests : IClassFixture<JobQueryPlanTests.Data>
     }
 
     [Fact]
-    public async Task Text_search_reads_a_bounded_window_through_the_created_index()
+    public async Task Text_search_finds_words_through_the_index_and_text_inside_words_by_scanning_the_window()
     {
+        // Words: candidates come from the word index by rowid, never from a scan of the jobs.
         var plan = Plan(new JobQuery(Text: "\"n\":199999"));
-        Assert.Contains("IX_WebhookJobs_CreatedAt_Id", plan);
-        Assert.Contains("CreatedAt>", plan.Replace(" ", ""));
-        var found = await _jobs.ListAsync(new JobQuery(Text: "\"n\":199999"));
-        Assert.Single(found.Items);
-        // Older than the window: found only when the range says so.
-        Assert.Empty((await _jobs.ListAsync(new JobQuery(Text: "\"n\":10}"))).Items);
-        Assert.Single((await _jobs.ListAsync(new JobQuery(Text: "\"n\":10}", From: DateTime.UtcNow.AddDays(-61)))).Items);
+        Assert.Contains("VIRTUAL TABLE INDEX", plan);
+        Assert.DoesNotContain(plan.Split(" | "), step => step.StartsWith("SCAN WebhookJobs", StringComparison.Ordinal) && !step.Contains("INDEX"));
+        // The rows the indexer has not reached are read from its mark by rowid, not through the window's index.
+        Assert.Equal(2, plan.Split(" | ").Count(step => step.EndsWith("USING INTEGER PRIMARY KEY (rowid>?)", StringComparison.Ordinal)));
+        Assert.DoesNotContain("IX_WebhookJobs_CreatedAt_Id", plan);
+        Assert.DoesNotContain("SCAN a USING", plan);
+        Assert.Single((await _jobs.ListAsync(new JobQuery(Text: "\"n\":199999"))).Items);
+        // Older than the default window, still found: the index covers all history.
+        Assert.Single((await _jobs.ListAsync(new JobQuery(Text: "\"n\":10}"))).Items);
+
+        // Text inside a word is not in the index: the window is scanned through the created index instead,
+        // and anything older needs a range.
+        var scan = Plan(new JobQuery(Text: "99999"), indexed: false);
+        Assert.Contains("IX_WebhookJobs_CreatedAt_Id", scan);
+        Assert.Contains("CreatedAt>", scan.Replace(" ", ""));
+        Assert.Single((await _jobs.ListAsync(new JobQuery(Text: "99999"))).Items);
+        Assert.DoesNotContain((await _jobs.ListAsync(new JobQuery(Text: "0001}", Limit: 500))).Items, j => j.CreatedAt < DateTime.UtcNow.AddDays(-8));
+        Assert.Contains((await _jobs.ListAsync(new JobQuery(Text: "0001}", From: DateTime.UtcNow.AddDays(-61)))).Items, j => j.CreatedAt < DateTime.UtcNow.AddDays(-50));
     }
 }

@@ -39,15 +39,22 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var limit = Math.Clamp(q.Limit, 1, MaxLimit);
         var rows = await ListQuery(db, q, limit + 1).ToListAsync(ct);
+        // Text search reads the word index first. Text that starts or ends inside a word is not in it, so when
+        // the index finds nothing the default window is scanned for the text as well (slower, but bounded).
+        if (rows.Count == 0 && IsIndexedSearch(q)) rows = await ListQuery(db, q, limit + 1, indexed: false).ToListAsync(ct);
         var more = rows.Count > limit;
         if (more) rows.RemoveAt(rows.Count - 1);
         return new JobPage(rows, more ? EncodeToken(rows[^1].CreatedAt, rows[^1].Id) : null);
     }
 
     /// <summary>The page query itself (its plan is asserted by the tests: index order, no table scan).</summary>
-    internal IQueryable<JobRow> ListQuery(AppDbContext db, JobQuery q, int take)
+    internal IQueryable<JobRow> ListQuery(AppDbContext db, JobQuery q, int take, bool indexed = true)
     {
-        var query = Filter(db.WebhookJobs.AsNoTracking(), q, time.GetUtcNow().UtcDateTime);
+        var now = time.GetUtcNow().UtcDateTime;
+        var source = indexed && IsIndexedSearch(q)
+            ? db.JobsMatching(JobSearch.Phrase(q.Text!.Trim())!, q.From ?? now - DefaultSearchWindow)
+            : db.WebhookJobs;
+        var query = Filter(source.AsNoTracking(), q, now, window: !(indexed && IsIndexedSearch(q)));
         if (DecodeToken(q.PageToken) is { } after)
         {
             query = query.Where(j => j.CreatedAt < after.CreatedAt || (j.CreatedAt == after.CreatedAt && j.Id.CompareTo(after.Id) < 0));
@@ -56,6 +63,8 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
             .Select(j => new JobRow(j.Id, j.WebhookId, j.WebhookName, j.EventId, j.EventType, j.EventAction, j.Status, j.Summary, j.AttemptCount,
                 j.Url, j.CreatedAt, j.NextAttemptAt, j.CompletedAt, j.OriginalRequestBody != null || j.OriginalUrl != null));
     }
+
+    private static bool IsIndexedSearch(JobQuery q) => !string.IsNullOrWhiteSpace(q.Text) && JobSearch.Phrase(q.Text.Trim()) is not null;
 
     /// <summary>A webhook's last 24 hours: finished jobs and how many succeeded.</summary>
     public async Task<(int Finished, int Succeeded)> SuccessRateAsync(Guid webhookId, CancellationToken ct = default)
@@ -68,7 +77,10 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         return (counts.Sum(c => c.Count), counts.Where(c => c.Ok).Sum(c => c.Count));
     }
 
-    /// <summary>Text search without a range looks this far back, so it reads a bounded slice of the history.</summary>
+    /// <summary>
+    /// Text that the word index cannot find (it starts or ends inside a word) is scanned for this far back when
+    /// no range is given, so the scan reads a bounded slice of the history.
+    /// </summary>
     public static readonly TimeSpan DefaultSearchWindow = TimeSpan.FromDays(7);
 
     /// <summary>Counts per tab, capped: past the cap a count costs more than it tells.</summary>
@@ -220,7 +232,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         return total;
     }
 
-    private static IQueryable<WebhookJob> Filter(IQueryable<WebhookJob> query, JobQuery q, DateTime now)
+    private static IQueryable<WebhookJob> Filter(IQueryable<WebhookJob> query, JobQuery q, DateTime now, bool window = true)
     {
         if (q.Status is { } status) query = query.Where(j => j.Status == status);
         if (q.Statuses is { Count: > 0 } statuses) query = query.Where(j => statuses.Contains(j.Status));
@@ -241,7 +253,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         if (!string.IsNullOrWhiteSpace(q.Text))
         {
             var text = q.Text.Trim();
-            if (q.From is null)
+            if (q.From is null && window)
             {
                 var since = now - DefaultSearchWindow;
                 query = query.Where(j => j.CreatedAt >= since);

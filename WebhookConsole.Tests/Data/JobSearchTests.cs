@@ -1,0 +1,156 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using WebhookConsole.Auditing;
+using WebhookConsole.Data;
+using WebhookConsole.Data.Entities;
+using WebhookConsole.Features.Jobs;
+using WebhookConsole.Retention;
+using WebhookConsole.Security;
+using WebhookConsole.Tests.TestSupport;
+
+namespace WebhookConsole.Tests.Data;
+
+/// <summary>
+/// Text search through the background word index: a job is found whether or not the indexer has reached it,
+/// and what is indexed stays true when jobs are edited, purged or deleted.
+/// </summary>
+public sealed class JobSearchTests : IDisposable
+{
+    private readonly TestDatabase _database = new();
+    private readonly JobsService _jobs;
+    private readonly JobSearchIndexer _indexer;
+
+    public JobSearchTests()
+    {
+        _jobs = new JobsService(_database, new HeldDeliveryQueue(), new AuditLog(TimeProvider.System), TimeProvider.System);
+        _indexer = new JobSearchIndexer(_database, new WriteGate(), NullLogger<JobSearchIndexer>.Instance);
+    }
+
+    public void Dispose() => _database.Dispose();
+
+    private Guid AddJob(string body, DateTime? at = null, string? response = null)
+    {
+        var when = at ?? DateTime.UtcNow;
+        using var db = _database.CreateDbContext();
+        var job = new WebhookJob
+        {
+            Id = Guid.CreateVersion7(), WebhookId = Guid.NewGuid(), WebhookName = "h", EventType = "Submission", EventAction = "Submitted",
+            Url = "https://r.example/hook", RequestBody = body, Status = response is null ? JobStatus.Succeeded : JobStatus.Failed, CreatedAt = when, UpdatedAt = when,
+            Attempts = [new JobAttempt { Number = 1, StartedAt = when, Url = "https://r.example/hook", RequestBody = body, StatusCode = response is null ? 200 : 500,
+                ResponseBody = response, ResponseBodyLength = response?.Length ?? 0 }],
+        };
+        db.WebhookJobs.Add(job);
+        db.SaveChanges();
+        return job.Id;
+    }
+
+    private async Task<List<Guid>> SearchAsync(string text, DateTime? from = null) =>
+        (await _jobs.ListAsync(new JobQuery(Text: text, From: from))).Items.Select(j => j.Id).ToList();
+
+    private async Task<(long Jobs, long Attempts)> BacklogAsync()
+    {
+        await using var db = _database.CreateDbContext();
+        return await JobSearch.BacklogAsync(db);
+    }
+
+    [Fact]
+    public async Task A_job_is_found_before_and_after_the_indexer_reaches_it_and_old_history_only_once_indexed()
+    {
+        var old = AddJob("""{"submission":{"id":"sub-000000042"}}""", DateTime.UtcNow.AddDays(-60));
+        var recent = AddJob("""{"submission":{"id":"sub-000000043"}}""");
+        Assert.Equal((2, 2), await BacklogAsync());
+
+        // Not indexed yet: the tail is scanned, within the default window.
+        Assert.Equal([recent], await SearchAsync("sub-000000043"));
+        Assert.Empty(await SearchAsync("sub-000000042"));
+
+        Assert.Equal(4, await _indexer.CatchUpAsync());
+        Assert.Equal((0, 0), await BacklogAsync());
+        Assert.Equal([recent], await SearchAsync("sub-000000043"));
+        // Indexed, the 60-day-old job is found without a range: words are searched across all history.
+        Assert.Equal([old], await SearchAsync("sub-000000042"));
+        // The exact text still decides: the same words with other punctuation are not a match.
+        Assert.Empty(await SearchAsync("sub 000000042"));
+    }
+
+    [Fact]
+    public async Task Text_inside_a_word_is_found_by_scanning_the_last_seven_days()
+    {
+        var recent = AddJob("""{"email":"jane.doe@acme.example"}""");
+        var old = AddJob("""{"email":"janet.doe@acme.example"}""", DateTime.UtcNow.AddDays(-30));
+        await _indexer.CatchUpAsync();
+
+        // "ane.do" starts and ends inside words: the index cannot have it, so the window is scanned.
+        Assert.Equal([recent], await SearchAsync("ane.do"));
+        Assert.Equal([recent], await SearchAsync("ane.doe@acme.example"));
+        // With a range, the scan covers the range.
+        Assert.Equal([recent, old], await SearchAsync("ane", DateTime.UtcNow.AddDays(-31)));
+    }
+
+    [Fact]
+    public async Task Response_bodies_are_searched_indexed_or_not()
+    {
+        var failed = AddJob("{}", response: """{"error":"quota exceeded for tenant acme"}""");
+        Assert.Equal([failed], await SearchAsync("quota exceeded"));
+        await _indexer.CatchUpAsync();
+        Assert.Equal([failed], await SearchAsync("quota exceeded"));
+    }
+
+    [Fact]
+    public async Task An_edited_retry_is_found_by_its_new_text_and_no_longer_by_the_old()
+    {
+        var job = AddJob("""{"customer":"oldname"}""", DateTime.UtcNow.AddDays(-20));
+        await _indexer.CatchUpAsync();
+        Assert.Equal([job], await SearchAsync("oldname"));
+
+        var result = await _jobs.RetryAsync(Actor.System, job, new RetryRequest(null, """{"customer":"newname"}"""));
+        Assert.Equal(ActionStatus.Ok, result.Status);
+
+        // Already indexed, so the edit re-indexes it at once (the indexer's mark has passed it).
+        Assert.Equal([job], await SearchAsync("newname"));
+        Assert.Empty(await SearchAsync("oldname"));
+    }
+
+    [Fact]
+    public async Task Purged_and_deleted_jobs_leave_the_index_and_a_reused_row_is_indexed_again()
+    {
+        var purged = AddJob("""{"ticket":"alpha"}""", DateTime.UtcNow.AddDays(-400), response: "alpha failed");
+        var newest = AddJob("""{"ticket":"bravo"}""", DateTime.UtcNow.AddDays(-10));
+        await _indexer.CatchUpAsync();
+        Assert.Equal([purged], await SearchAsync("alpha", DateTime.UtcNow.AddDays(-500)));
+
+        var retention = new RetentionService(_database, Options.Create(new RetentionOptions { Days = 180 }), TimeProvider.System, NullLogger<RetentionService>.Instance);
+        Assert.Equal(1, (await retention.PurgeAsync(CancellationToken.None)).Jobs);
+        Assert.Empty(await SearchAsync("alpha", DateTime.UtcNow.AddDays(-500)));
+
+        // Deleting the newest job frees its rowid for the next insert: the mark comes down so the new row,
+        // which takes the same rowid, is indexed with its own text rather than left out.
+        await using (var db = _database.CreateDbContext())
+        {
+            await db.WebhookJobs.Where(j => j.Id == newest).ExecuteDeleteAsync();
+        }
+        Assert.Equal((0, 0), await BacklogAsync());
+        var reused = AddJob("""{"ticket":"charlie"}""", DateTime.UtcNow.AddDays(-10));
+        Assert.Equal(1, (await BacklogAsync()).Jobs);
+        await _indexer.CatchUpAsync();
+        Assert.Equal([reused], await SearchAsync("charlie"));
+        Assert.Empty(await SearchAsync("bravo"));
+    }
+
+    [Fact]
+    public async Task The_hosted_indexer_catches_up_in_the_background()
+    {
+        for (var i = 0; i < JobSearchIndexer.JobsPerSlice * 2 + 5; i++) AddJob($$"""{"n":{{i}}}""", DateTime.UtcNow.AddDays(-30));
+        await _indexer.StartAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.WaitAsync(BacklogAsync, b => b == (0, 0), TimeSpan.FromSeconds(20), "the indexer to reach every job");
+            Assert.Single(await SearchAsync("\"n\":260}"));
+        }
+        finally
+        {
+            await _indexer.StopAsync(CancellationToken.None);
+        }
+    }
+}

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -48,25 +49,21 @@ public sealed class JobSearchTests : IDisposable
     private async Task<List<Guid>> SearchAsync(string text, DateTime? from = null) =>
         (await _jobs.ListAsync(new JobQuery(Text: text, From: from))).Items.Select(j => j.Id).ToList();
 
-    private async Task<(long Jobs, long Attempts)> BacklogAsync()
-    {
-        await using var db = _database.CreateDbContext();
-        return await JobSearch.BacklogAsync(db);
-    }
+    private Task<(long Jobs, long Attempts, long Changes)> BacklogAsync() => _indexer.BacklogAsync();
 
     [Fact]
     public async Task A_job_is_found_before_and_after_the_indexer_reaches_it_and_old_history_only_once_indexed()
     {
         var old = AddJob("""{"submission":{"id":"sub-000000042"}}""", DateTime.UtcNow.AddDays(-60));
         var recent = AddJob("""{"submission":{"id":"sub-000000043"}}""");
-        Assert.Equal((2, 2), await BacklogAsync());
+        Assert.Equal((2, 2, 0), await BacklogAsync());
 
         // Not indexed yet: the tail is scanned, within the default window.
         Assert.Equal([recent], await SearchAsync("sub-000000043"));
         Assert.Empty(await SearchAsync("sub-000000042"));
 
         Assert.Equal(4, await _indexer.CatchUpAsync());
-        Assert.Equal((0, 0), await BacklogAsync());
+        Assert.Equal((0, 0, 0), await BacklogAsync());
         Assert.Equal([recent], await SearchAsync("sub-000000043"));
         // Indexed, the 60-day-old job is found without a range: words are searched across all history.
         Assert.Equal([old], await SearchAsync("sub-000000042"));
@@ -107,9 +104,16 @@ public sealed class JobSearchTests : IDisposable
         var result = await _jobs.RetryAsync(Actor.System, job, new RetryRequest(null, """{"customer":"newname"}"""));
         Assert.Equal(ActionStatus.Ok, result.Status);
 
-        // Already indexed, so the edit re-indexes it at once (the indexer's mark has passed it).
+        // Found by its new text at once (edited jobs are candidates until the indexer has re-indexed them)...
         Assert.Equal([job], await SearchAsync("newname"));
         Assert.Empty(await SearchAsync("oldname"));
+        // ...and after it has.
+        Assert.Equal(1, (await BacklogAsync()).Changes);
+        await _indexer.CatchUpAsync();
+        Assert.Equal((0, 0, 0), await BacklogAsync());
+        Assert.Equal(1, IndexedCount("newname"));
+        Assert.Equal(0, IndexedCount("oldname"));
+        Assert.Equal([job], await SearchAsync("newname"));
     }
 
     [Fact]
@@ -119,23 +123,69 @@ public sealed class JobSearchTests : IDisposable
         var newest = AddJob("""{"ticket":"bravo"}""", DateTime.UtcNow.AddDays(-10));
         await _indexer.CatchUpAsync();
         Assert.Equal([purged], await SearchAsync("alpha", DateTime.UtcNow.AddDays(-500)));
+        Assert.Equal(2, IndexedCount("alpha"));
 
         var retention = new RetentionService(_database, Options.Create(new RetentionOptions { Days = 180 }), TimeProvider.System, NullLogger<RetentionService>.Instance);
         Assert.Equal(1, (await retention.PurgeAsync(CancellationToken.None)).Jobs);
         Assert.Empty(await SearchAsync("alpha", DateTime.UtcNow.AddDays(-500)));
+        Assert.Equal(2, (await BacklogAsync()).Changes);
+        await _indexer.CatchUpAsync();
+        Assert.Equal(0, IndexedCount("alpha"));
 
-        // Deleting the newest job frees its rowid for the next insert: the mark comes down so the new row,
-        // which takes the same rowid, is indexed with its own text rather than left out.
+        // Deleting the newest job frees its rowid for the next insert: the mark comes down so that the new row,
+        // which takes a rowid the index had passed, is indexed with its own text rather than left out.
         await using (var db = _database.CreateDbContext())
         {
             await db.WebhookJobs.Where(j => j.Id == newest).ExecuteDeleteAsync();
         }
-        Assert.Equal((0, 0), await BacklogAsync());
+        await _indexer.CatchUpAsync();
+        Assert.Equal((0, 0, 0), await BacklogAsync());
         var reused = AddJob("""{"ticket":"charlie"}""", DateTime.UtcNow.AddDays(-10));
         Assert.Equal(1, (await BacklogAsync()).Jobs);
         await _indexer.CatchUpAsync();
         Assert.Equal([reused], await SearchAsync("charlie"));
+        Assert.Equal(0, IndexedCount("bravo"));
         Assert.Empty(await SearchAsync("bravo"));
+    }
+
+    [Fact]
+    public async Task A_missing_or_unreadable_index_file_means_scanning_until_it_is_built_again()
+    {
+        var job = AddJob("""{"ticket":"delta"}""", DateTime.UtcNow.AddDays(-20));
+        var recent = AddJob("""{"ticket":"delta"}""");
+        await _indexer.CatchUpAsync();
+        Assert.Equal([recent, job], await SearchAsync("delta"));
+
+        SqliteConnection.ClearAllPools();
+        File.WriteAllText(IndexFile, "not a database");
+        File.Delete(IndexFile + "-wal");
+        // Unreadable: search still answers, from the window.
+        Assert.Equal([recent], await SearchAsync("delta"));
+
+        // The indexer builds it again from the start.
+        Assert.Equal(4, await _indexer.CatchUpAsync());
+        Assert.Equal([recent, job], await SearchAsync("delta"));
+
+        File.Delete(IndexFile);
+        Assert.Equal([recent], await SearchAsync("delta"));
+        Assert.Equal(2, (await BacklogAsync()).Jobs);
+        await _indexer.CatchUpAsync();
+        Assert.Equal([recent, job], await SearchAsync("delta"));
+    }
+
+    private string IndexFile => JobSearch.IndexPath(_database.CreateDbContext().Database.GetConnectionString()!)!;
+
+    /// <summary>How many rows of the index file hold the word (jobs and attempts).</summary>
+    private long IndexedCount(string word)
+    {
+        using var connection = new SqliteConnection($"Data Source={IndexFile};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT (SELECT count(*) FROM WebhookJobSearch WHERE WebhookJobSearch MATCH $w) + (SELECT count(*) FROM JobAttemptSearch WHERE JobAttemptSearch MATCH $w)
+            """;
+        command.Parameters.AddWithValue("$w", word);
+        return (long)command.ExecuteScalar()!;
     }
 
     [Fact]
@@ -145,7 +195,7 @@ public sealed class JobSearchTests : IDisposable
         await _indexer.StartAsync(CancellationToken.None);
         try
         {
-            await Eventually.WaitAsync(BacklogAsync, b => b == (0, 0), TimeSpan.FromSeconds(20), "the indexer to reach every job");
+            await Eventually.WaitAsync(BacklogAsync, b => b == (0, 0, 0), TimeSpan.FromSeconds(20), "the indexer to reach every job");
             Assert.Single(await SearchAsync("\"n\":260}"));
         }
         finally

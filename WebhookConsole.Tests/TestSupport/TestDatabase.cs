@@ -23,9 +23,13 @@ public sealed class TestDatabase : IDbContextFactory<AppDbContext>, IDisposable
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        // The database and the search index beside it (see JobSearch.IndexPath).
+        foreach (var file in new[] { _path, Path.ChangeExtension(_path, ".search.db") })
         {
-            try { File.Delete(_path + suffix); } catch (IOException) { }
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                try { File.Delete(file + suffix); } catch (IOException) { }
+            }
         }
     }
 }

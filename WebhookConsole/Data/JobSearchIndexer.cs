@@ -1,72 +1,328 @@
+using System.Runtime.InteropServices;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace WebhookConsole.Data;
 
 /// <summary>
-/// Fills the text-search index (<see cref="JobSearch"/>) behind the writes that deliver, in small slices that
-/// each hold the write gate for a few milliseconds. It works at full speed only while nothing else writes: when
-/// ingestion or deliveries entered the gate since its last slice, it waits 100 ms before the next one, so
-/// indexing takes a few percent of a core under load and never competes with a burst (measured: at full speed
-/// during the latency run it pushed p99 from 35 to 58 ms). The rows it has not reached yet are still found, by a
-/// scan of that tail. When it has caught up it looks again every second.
+/// Fills the text-search index (<see cref="JobSearch"/>) in the background, in slices: the next jobs and attempts
+/// past its marks, and the deletes and edits the database logged (<c>SearchIndexChanges</c>). It reads the
+/// database in short read transactions and writes only the index's own file, so it never holds the database's
+/// write lock while it tokenizes; only clearing the handled log entries goes through the write gate.
+/// It runs on its own thread at the lowest CPU priority (Linux nice 19), so deliveries and ingestion always come
+/// first: under a burst it nearly stops, and it catches up as soon as the cores are free. The rows it has not
+/// reached are still found, by a scan of that tail. When it has caught up it looks again every second.
 /// </summary>
 public sealed class JobSearchIndexer(IDbContextFactory<AppDbContext> dbFactory, WriteGate gate, ILogger<JobSearchIndexer> logger) : BackgroundService
 {
-    /// <summary>Jobs per slice: about 30 µs each to index, so a slice holds the gate for about 4 ms.</summary>
-    public const int JobsPerSlice = 128;
-    public const int AttemptsPerSlice = 256;
+    public const int JobsPerSlice = 256;
+    public const int AttemptsPerSlice = 512;
+    public const int ChangesPerSlice = 512;
 
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan BetweenSlices = TimeSpan.FromMilliseconds(1);
-    private static readonly TimeSpan WhileOthersWrite = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan AfterError = TimeSpan.FromSeconds(30);
+    private readonly Lock _slice = new();
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var seen = gate.Entries;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try { Run(stoppingToken); }
+            finally { done.TrySetResult(); }
+        })
+        { IsBackground = true, Name = "Search indexer" };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Run(CancellationToken stoppingToken)
+    {
+        LowerPriority();
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan pause;
             try
             {
-                using (await gate.EnterAsync(stoppingToken))
-                {
-                    // Entries since the end of the last slice, other than this one: someone else is writing.
-                    var othersWrote = gate.Entries - seen > 1;
-                    var (jobs, attempts) = await IndexSliceAsync(stoppingToken);
-                    pause = jobs < JobsPerSlice && attempts < AttemptsPerSlice ? Idle : othersWrote ? WhileOthersWrite : BetweenSlices;
-                    seen = gate.Entries;
-                }
+                pause = IndexSlice(stoppingToken) ? TimeSpan.Zero : Idle;
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogError(ex, "Indexing jobs for text search failed; search still finds them by scanning. Trying again in {Seconds} s.", AfterError.TotalSeconds);
                 pause = AfterError;
             }
-            try { await Task.Delay(pause, stoppingToken); } catch (OperationCanceledException) { return; }
+            catch (Exception)
+            {
+                return;
+            }
+            if (pause > TimeSpan.Zero && stoppingToken.WaitHandle.WaitOne(pause)) return;
         }
     }
 
-    /// <summary>Indexes everything not yet indexed, without pauses (start-up of a benchmark, tests). Returns the rows passed.</summary>
-    public async Task<long> CatchUpAsync(CancellationToken ct = default)
+    /// <summary>Indexes everything not yet indexed, at the caller's priority (tests, the benchmark). Returns the rows passed.</summary>
+    public Task<long> CatchUpAsync(CancellationToken ct = default) => Task.Run(() =>
     {
         long total = 0;
-        while (true)
+        while (IndexSlice(ct, count: n => total += n)) { }
+        return total;
+    }, ct);
+
+    /// <summary>What the index has not reached yet: jobs and attempts past the marks, and logged changes.</summary>
+    public async Task<(long Jobs, long Attempts, long Changes)> BacklogAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var (jobMark, attemptMark) = (0L, 0L);
+        if (IndexPath(db) is { } path && File.Exists(path))
         {
-            (int Jobs, int Attempts) done;
-            using (await gate.EnterAsync(ct)) done = await IndexSliceAsync(ct);
-            total += done.Jobs + done.Attempts;
-            if (done.Jobs < JobsPerSlice && done.Attempts < AttemptsPerSlice) return total;
+            using var index = OpenIndex(path);
+            (jobMark, attemptMark) = ReadMarks(index);
+        }
+        return (await db.WebhookJobs.FromSqlRaw("""SELECT * FROM "WebhookJobs" WHERE rowid > {0}""", jobMark).LongCountAsync(ct),
+            await db.JobAttempts.LongCountAsync(a => a.Id > attemptMark, ct),
+            await db.Database.SqlQueryRaw<long>("""SELECT count(*) AS "Value" FROM "SearchIndexChanges" """).SingleAsync(ct));
+    }
+
+    /// <summary>One slice; true when there is more to do at once.</summary>
+    private bool IndexSlice(CancellationToken ct, Action<int>? count = null)
+    {
+        lock (_slice)
+        {
+            using var db = dbFactory.CreateDbContext();
+            if (IndexPath(db) is not { } path) return false;
+            using var index = OpenOrRebuild(path);
+            db.Database.OpenConnection();
+            var main = (SqliteConnection)db.Database.GetDbConnection();
+
+            var changes = ApplyChanges(main, index, ct);
+            var (jobMark, attemptMark) = ReadMarks(index);
+
+            // Read the next rows in one short read transaction, then index them with the database left alone.
+            List<(long Row, string? Text)> jobs, attempts;
+            using (var read = main.BeginTransaction(deferred: true))
+            {
+                jobs = Read(main, read, """SELECT rowid, "Url" || ' ' || "RequestBody" FROM "WebhookJobs" WHERE rowid > $mark ORDER BY rowid LIMIT $limit""", jobMark, JobsPerSlice);
+                attempts = Read(main, read, """
+                    SELECT "Id", CASE WHEN "ResponseBodyLength" > 0 THEN "ResponseBody" END FROM "JobAttempts" WHERE "Id" > $mark ORDER BY "Id" LIMIT $limit
+                    """, attemptMark, AttemptsPerSlice);
+            }
+            ct.ThrowIfCancellationRequested();
+            using (var write = index.BeginTransaction())
+            {
+                Insert(index, write, "WebhookJobSearch", jobs);
+                Insert(index, write, "JobAttemptSearch", attempts);
+                if (jobs.Count > 0) SetMark(index, write, JobSearch.JobKind, jobs[^1].Row);
+                if (attempts.Count > 0) SetMark(index, write, JobSearch.AttemptKind, attempts[^1].Row);
+                write.Commit();
+            }
+            count?.Invoke(jobs.Count + attempts.Count + changes);
+            return jobs.Count == JobsPerSlice || attempts.Count == AttemptsPerSlice || changes == ChangesPerSlice;
         }
     }
 
-    private async Task<(int Jobs, int Attempts)> IndexSliceAsync(CancellationToken ct)
+    /// <summary>
+    /// Deleted and edited rows (logged by triggers): each leaves the index and, if it still exists and the mark
+    /// has passed it, goes back in with its text as it is now. When the newest jobs were deleted the mark comes
+    /// down to the newest job left, so that a job which reuses their rowid is indexed in its turn.
+    /// </summary>
+    private int ApplyChanges(SqliteConnection main, SqliteConnection index, CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await JobSearch.IndexNextAsync(db, JobsPerSlice, AttemptsPerSlice, ct);
+        List<(long Seq, int Kind, long Row)> changes = [];
+        List<(long Row, string? Text)> jobs = [], attempts = [];
+        long newestJob;
+        using (var read = main.BeginTransaction(deferred: true))
+        {
+            using var command = main.CreateCommand();
+            command.Transaction = read;
+            command.CommandText = """SELECT "Seq", "Kind", "Row" FROM "SearchIndexChanges" ORDER BY "Seq" LIMIT $limit""";
+            command.Parameters.AddWithValue("$limit", ChangesPerSlice);
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read()) changes.Add((reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2)));
+            }
+            if (changes.Count == 0) return 0;
+            command.Parameters.Clear();
+            command.CommandText = """SELECT coalesce(max(rowid), 0) FROM "WebhookJobs" """;
+            newestJob = (long)command.ExecuteScalar()!;
+            jobs = ReadRows(main, read, """SELECT rowid, "Url" || ' ' || "RequestBody" FROM "WebhookJobs" WHERE rowid = $row""",
+                changes.Where(c => c.Kind == JobSearch.JobKind).Select(c => c.Row));
+            attempts = ReadRows(main, read, """SELECT "Id", "ResponseBody" FROM "JobAttempts" WHERE "Id" = $row AND "ResponseBodyLength" > 0""",
+                changes.Where(c => c.Kind == JobSearch.AttemptKind).Select(c => c.Row));
+        }
+        ct.ThrowIfCancellationRequested();
+
+        using (var write = index.BeginTransaction())
+        {
+            var (jobMark, attemptMark) = ReadMarks(index, write);
+            Delete(index, write, "WebhookJobSearch", changes.Where(c => c.Kind == JobSearch.JobKind).Select(c => c.Row));
+            Delete(index, write, "JobAttemptSearch", changes.Where(c => c.Kind == JobSearch.AttemptKind).Select(c => c.Row));
+            Insert(index, write, "WebhookJobSearch", jobs.Where(j => j.Row <= jobMark).ToList());
+            Insert(index, write, "JobAttemptSearch", attempts.Where(a => a.Row <= attemptMark).ToList());
+            if (jobMark > newestJob) SetMark(index, write, JobSearch.JobKind, newestJob);
+            write.Commit();
+        }
+
+        // Only now the log entries go: if the process stops in between, they are applied again (it is idempotent).
+        using (gate.EnterAsync(ct).AsTask().GetAwaiter().GetResult())
+        using (var command = main.CreateCommand())
+        {
+            command.CommandText = """DELETE FROM "SearchIndexChanges" WHERE "Seq" <= $seq""";
+            command.Parameters.AddWithValue("$seq", changes[^1].Seq);
+            command.ExecuteNonQuery();
+        }
+        return changes.Count;
     }
+
+    private static string? IndexPath(AppDbContext db) => JobSearch.IndexPath(db.Database.GetConnectionString()!);
+
+    /// <summary>The index is derived data: a file that is not a database or is corrupt is deleted and built again.</summary>
+    private SqliteConnection OpenOrRebuild(string path)
+    {
+        try
+        {
+            return OpenIndex(path);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is 11 or 26) // SQLITE_CORRUPT, SQLITE_NOTADB
+        {
+            logger.LogWarning("The search index {Path} is unreadable ({Reason}); building it again.", path, ex.Message);
+            SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(path + suffix);
+            return OpenIndex(path);
+        }
+    }
+
+    /// <summary>Opens the index file, creating its tables, or building it again when it is of another version.</summary>
+    private static SqliteConnection OpenIndex(string path)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, DefaultTimeout = 30 }.ToString());
+        connection.Open();
+        Execute(connection, null, "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+        using var version = connection.CreateCommand();
+        version.CommandText = "PRAGMA user_version";
+        if ((long)version.ExecuteScalar()! == JobSearch.Version) return connection;
+        using var tx = connection.BeginTransaction();
+        Execute(connection, tx, $"""
+            DROP TABLE IF EXISTS "WebhookJobSearch";
+            DROP TABLE IF EXISTS "JobAttemptSearch";
+            DROP TABLE IF EXISTS "SearchIndexMarks";
+            CREATE VIRTUAL TABLE "WebhookJobSearch" USING fts5("Text", content='', contentless_delete=1);
+            CREATE VIRTUAL TABLE "JobAttemptSearch" USING fts5("Text", content='', contentless_delete=1);
+            CREATE TABLE "SearchIndexMarks" ("Kind" INTEGER NOT NULL PRIMARY KEY, "Mark" INTEGER NOT NULL);
+            INSERT INTO "SearchIndexMarks" VALUES ({JobSearch.JobKind}, 0), ({JobSearch.AttemptKind}, 0);
+            PRAGMA user_version = {JobSearch.Version};
+            """);
+        tx.Commit();
+        return connection;
+    }
+
+    private static (long Jobs, long Attempts) ReadMarks(SqliteConnection index, SqliteTransaction? tx = null)
+    {
+        using var command = index.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = """SELECT "Kind", "Mark" FROM "SearchIndexMarks" """;
+        using var reader = command.ExecuteReader();
+        long jobs = 0, attempts = 0;
+        while (reader.Read())
+        {
+            if (reader.GetInt32(0) == JobSearch.JobKind) jobs = reader.GetInt64(1);
+            else attempts = reader.GetInt64(1);
+        }
+        return (jobs, attempts);
+    }
+
+    private static void SetMark(SqliteConnection index, SqliteTransaction tx, int kind, long mark)
+    {
+        using var command = index.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = """UPDATE "SearchIndexMarks" SET "Mark" = $mark WHERE "Kind" = $kind""";
+        command.Parameters.AddWithValue("$mark", mark);
+        command.Parameters.AddWithValue("$kind", kind);
+        command.ExecuteNonQuery();
+    }
+
+    private static List<(long Row, string? Text)> Read(SqliteConnection main, SqliteTransaction tx, string sql, long mark, int limit)
+    {
+        using var command = main.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$mark", mark);
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var rows = new List<(long, string?)>();
+        while (reader.Read()) rows.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+        return rows;
+    }
+
+    private static List<(long Row, string? Text)> ReadRows(SqliteConnection main, SqliteTransaction tx, string sql, IEnumerable<long> rows)
+    {
+        using var command = main.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        var row = command.Parameters.Add("$row", SqliteType.Integer);
+        var found = new List<(long, string?)>();
+        foreach (var id in rows.Distinct())
+        {
+            row.Value = id;
+            using var reader = command.ExecuteReader();
+            if (reader.Read()) found.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+        }
+        return found;
+    }
+
+    /// <summary>Indexes the rows that have text (an attempt without a response body only moves the mark).</summary>
+    private static void Insert(SqliteConnection index, SqliteTransaction tx, string table, List<(long Row, string? Text)> rows)
+    {
+        using var command = index.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = $"""INSERT OR REPLACE INTO "{table}" (rowid, "Text") VALUES ($row, $text)""";
+        var row = command.Parameters.Add("$row", SqliteType.Integer);
+        var text = command.Parameters.Add("$text", SqliteType.Text);
+        foreach (var (id, value) in rows)
+        {
+            if (string.IsNullOrEmpty(value)) continue;
+            row.Value = id;
+            text.Value = value;
+            command.ExecuteNonQuery();
+        }
+    }
+
+    private static void Delete(SqliteConnection index, SqliteTransaction tx, string table, IEnumerable<long> rows)
+    {
+        using var command = index.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = $"""DELETE FROM "{table}" WHERE rowid = $row""";
+        var row = command.Parameters.Add("$row", SqliteType.Integer);
+        foreach (var id in rows.Distinct())
+        {
+            row.Value = id;
+            command.ExecuteNonQuery();
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction? tx, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Linux: nice 19 for this thread only (lowering one's own priority needs no privilege).</summary>
+    private void LowerPriority()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        try
+        {
+            if (setpriority(0, gettid(), 19) != 0) logger.LogDebug("The search indexer runs at normal priority (setpriority failed).");
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            logger.LogDebug("The search indexer runs at normal priority ({Reason}).", ex.Message);
+        }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int setpriority(int which, int who, int prio);
+
+    [DllImport("libc")]
+    private static extern int gettid();
 }

@@ -38,17 +38,26 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var limit = Math.Clamp(q.Limit, 1, MaxLimit);
-        var rows = await ListQuery(db, q, limit + 1).ToListAsync(ct);
-        // Text search reads the word index first. Text that starts or ends inside a word is not in it, so when
-        // the index finds nothing the default window is scanned for the text as well (slower, but bounded).
-        if (rows.Count == 0 && IsIndexedSearch(q)) rows = await ListQuery(db, q, limit + 1, indexed: false).ToListAsync(ct);
+        List<JobRow> rows = [];
+        // Text search reads the word index first. Text that starts or ends inside a word is not in it (nor is
+        // anything while the index file is missing or being built), so when the index finds nothing the default
+        // window is scanned for the text as well: slower, but bounded.
+        if (IsIndexedSearch(q) && await JobSearch.TryAttachAsync(db, ct))
+        {
+            try { rows = await ListQuery(db, q, limit + 1, indexed: true).ToListAsync(ct); }
+            finally { await JobSearch.DetachAsync(db); }
+        }
+        if (rows.Count == 0) rows = await ListQuery(db, q, limit + 1, indexed: false).ToListAsync(ct);
         var more = rows.Count > limit;
         if (more) rows.RemoveAt(rows.Count - 1);
         return new JobPage(rows, more ? EncodeToken(rows[^1].CreatedAt, rows[^1].Id) : null);
     }
 
-    /// <summary>The page query itself (its plan is asserted by the tests: index order, no table scan).</summary>
-    internal IQueryable<JobRow> ListQuery(AppDbContext db, JobQuery q, int take, bool indexed = true)
+    /// <summary>
+    /// The page query itself (its plan is asserted by the tests: index order, no table scan). An indexed text
+    /// search needs the index attached (<see cref="JobSearch.TryAttachAsync"/>).
+    /// </summary>
+    internal IQueryable<JobRow> ListQuery(AppDbContext db, JobQuery q, int take, bool indexed = false)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var source = indexed && IsIndexedSearch(q)

@@ -8,7 +8,8 @@ namespace WebhookConsole.Data;
 /// Fills the text-search index (<see cref="JobSearch"/>) in the background, in slices: the next jobs and attempts
 /// past its marks, and the deletes and edits the database logged (<c>SearchIndexChanges</c>). It reads the
 /// database in short read transactions and writes only the index's own file, so it never holds the database's
-/// write lock while it tokenizes; only clearing the handled log entries goes through the write gate.
+/// write lock while it tokenizes; only clearing the handled log entries goes through the write gate (from a
+/// pool thread at normal priority).
 /// It runs on its own thread at the lowest CPU priority (Linux nice 19), so deliveries and ingestion always come
 /// first: under a burst it nearly stops, and it catches up as soon as the cores are free. The rows it has not
 /// reached are still found, by a scan of that tail. When it has caught up it looks again every second.
@@ -162,13 +163,17 @@ public sealed class JobSearchIndexer(IDbContextFactory<AppDbContext> dbFactory, 
         }
 
         // Only now the log entries go: if the process stops in between, they are applied again (it is idempotent).
-        using (gate.EnterAsync(ct).AsTask().GetAwaiter().GetResult())
-        using (var command = main.CreateCommand())
+        // This is the one write to the database, through the gate; it runs on a pool thread at normal priority,
+        // so that a nice-19 thread is never descheduled while it holds the gate the deliveries wait on.
+        var seq = changes[^1].Seq;
+        Task.Run(async () =>
         {
-            command.CommandText = """DELETE FROM "SearchIndexChanges" WHERE "Seq" <= $seq""";
-            command.Parameters.AddWithValue("$seq", changes[^1].Seq);
-            command.ExecuteNonQuery();
-        }
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            using (await gate.EnterAsync(ct))
+            {
+                await db.Database.ExecuteSqlRawAsync("""DELETE FROM "SearchIndexChanges" WHERE "Seq" <= {0}""", [seq], ct);
+            }
+        }, ct).GetAwaiter().GetResult();
         return changes.Count;
     }
 

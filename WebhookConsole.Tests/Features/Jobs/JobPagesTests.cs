@@ -125,6 +125,22 @@ public class JobPagesTests : MudTestContext
     }
 
     [Fact]
+    public async Task Edit_dialog_retries_with_the_text_in_the_editor_even_if_its_last_change_has_not_reached_the_server()
+    {
+        // The editor holds text whose change event is still on its way: the click must not send the older body.
+        JSInterop.Setup<string>("blazorMonaco.editor.getValue", _ => true).SetResult("{\"a\": 1, \"typed\": \"last\"}");
+        var cut = Render<MudDialogProvider>();
+        var dialogs = Services.GetRequiredService<IDialogService>();
+        IDialogReference? dialog = null;
+        await cut.InvokeAsync(async () => dialog = await dialogs.ShowAsync<EditRetryDialog>("Edit",
+            new DialogParameters<EditRetryDialog> { { d => d.Url, "https://r.example/x" }, { d => d.Body, "{\"a\":1}" } }));
+
+        cut.Find("[data-testid=edit-submit]").Click();
+        var edit = Assert.IsType<RetryRequest>((await dialog!.Result)!.Data);
+        Assert.Equal("{\"a\": 1, \"typed\": \"last\"}", edit.Body);
+    }
+
+    [Fact]
     public void Line_diff_marks_removed_and_added_lines() =>
         Assert.Equal([(' ', "a"), ('-', "b"), ('+', "B"), (' ', "c"), ('+', "d")], LineDiff.Compute(["a", "b", "c"], ["a", "B", "c", "d"]));
 

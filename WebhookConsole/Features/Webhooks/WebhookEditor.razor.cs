@@ -103,6 +103,12 @@ public partial class WebhookEditor
         _errors.Remove("filter");
     }
 
+    /// <summary>The filter as the editor holds it now, even if its last change event is still on its way.</summary>
+    private async Task FlushFilterAsync()
+    {
+        if (_filterEditor is not null) await _filterEditor.FlushAsync();
+    }
+
     private async Task InsertAsync(string text)
     {
         if (_filterEditor is not null) await _filterEditor.InsertAsync(text);
@@ -148,6 +154,7 @@ public partial class WebhookEditor
         _conflict = null;
         try
         {
+            await FlushFilterAsync();
             var duplicateFields = _form.Aliases.Where(a => a.Field.Length > 0).GroupBy(a => a.Field).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
             if (duplicateFields.Count > 0)
             {

@@ -38,7 +38,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var limit = Math.Clamp(q.Limit, 1, MaxLimit);
-        List<JobRow> rows = [];
+        List<JobRow>? rows = null;
         // Text search reads the word index first. Text that starts or ends inside a word is not in it (nor is
         // anything while the index file is missing or being built), so when the index finds nothing the default
         // window is scanned for the text as well: slower, but bounded.
@@ -46,8 +46,9 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         {
             try { rows = await ListQuery(db, q, limit + 1, indexed: true).ToListAsync(ct); }
             finally { await JobSearch.DetachAsync(db); }
+            if (rows.Count == 0) rows = null;
         }
-        if (rows.Count == 0) rows = await ListQuery(db, q, limit + 1, indexed: false).ToListAsync(ct);
+        rows ??= await ListQuery(db, q, limit + 1).ToListAsync(ct);
         var more = rows.Count > limit;
         if (more) rows.RemoveAt(rows.Count - 1);
         return new JobPage(rows, more ? EncodeToken(rows[^1].CreatedAt, rows[^1].Id) : null);

@@ -45,7 +45,7 @@ public sealed class JobSearchIndexer(IDbContextFactory<AppDbContext> dbFactory, 
             TimeSpan pause;
             try
             {
-                pause = IndexSlice(stoppingToken) ? TimeSpan.Zero : Idle;
+                pause = IndexSlice(stoppingToken).More ? TimeSpan.Zero : Idle;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -64,7 +64,12 @@ public sealed class JobSearchIndexer(IDbContextFactory<AppDbContext> dbFactory, 
     public Task<long> CatchUpAsync(CancellationToken ct = default) => Task.Run(() =>
     {
         long total = 0;
-        while (IndexSlice(ct, count: n => total += n)) { }
+        bool more;
+        do
+        {
+            (more, var rows) = IndexSlice(ct);
+            total += rows;
+        } while (more);
         return total;
     }, ct);
 
@@ -83,13 +88,13 @@ public sealed class JobSearchIndexer(IDbContextFactory<AppDbContext> dbFactory, 
             await db.Database.SqlQueryRaw<long>("""SELECT count(*) AS "Value" FROM "SearchIndexChanges" """).SingleAsync(ct));
     }
 
-    /// <summary>One slice; true when there is more to do at once.</summary>
-    private bool IndexSlice(CancellationToken ct, Action<int>? count = null)
+    /// <summary>One slice: whether there is more to do at once, and how many rows it passed.</summary>
+    private (bool More, int Rows) IndexSlice(CancellationToken ct)
     {
         lock (_slice)
         {
             using var db = dbFactory.CreateDbContext();
-            if (IndexPath(db) is not { } path) return false;
+            if (IndexPath(db) is not { } path) return (false, 0);
             using var index = OpenOrRebuild(path);
             db.Database.OpenConnection();
             var main = (SqliteConnection)db.Database.GetDbConnection();
@@ -115,8 +120,8 @@ public sealed class JobSearchIndexer(IDbContextFactory<AppDbContext> dbFactory, 
                 if (attempts.Count > 0) SetMark(index, write, JobSearch.AttemptKind, attempts[^1].Row);
                 write.Commit();
             }
-            count?.Invoke(jobs.Count + attempts.Count + changes);
-            return jobs.Count == JobsPerSlice || attempts.Count == AttemptsPerSlice || changes == ChangesPerSlice;
+            return (jobs.Count == JobsPerSlice || attempts.Count == AttemptsPerSlice || changes == ChangesPerSlice,
+                jobs.Count + attempts.Count + changes);
         }
     }
 

@@ -12,15 +12,10 @@ namespace WebhookConsole.Data;
 public sealed class WriteGate
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private long _entries;
-
-    /// <summary>How many times the gate has been entered: background work compares it to see whether others write.</summary>
-    public long Entries => Interlocked.Read(ref _entries);
 
     public async ValueTask<Releaser> EnterAsync(CancellationToken ct = default)
     {
         await _gate.WaitAsync(ct);
-        Interlocked.Increment(ref _entries);
         return new Releaser(_gate);
     }
 

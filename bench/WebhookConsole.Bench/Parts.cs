@@ -7,7 +7,7 @@ using WebhookConsole.Filtering;
 
 namespace WebhookConsole.Bench;
 
-public sealed record EndToEndResult(double DeliveriesPerSec, long Delivered, long Recorded, long BadSignatures, double IngestSeconds, double PeakMb);
+public sealed record EndToEndResult(double DeliveriesPerSec, long Delivered, long Recorded, long BadSignatures, double IngestSeconds, double PeakMb, double ConsoleCpuMsPerDelivery = double.NaN);
 
 public sealed record LatencyResult(double P50, double P95, double P99, int Sent, int Arrived);
 
@@ -181,6 +181,8 @@ public static class Parts
             new JsonArray(Enumerable.Range(b * size, Math.Min(size, events - b * size)).Select(i => (JsonNode)BenchEvents.Event("e2e", i, "bench", i % 5)).ToArray()).ToJsonString()).ToList();
 
         await using var memory = new PeakWorkingSet(app.Process);
+        app.Process.Refresh();
+        var cpuBefore = app.Process.TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var next = -1;
         async Task Post()
@@ -214,7 +216,12 @@ public static class Parts
             recorded = Scalar(database, "SELECT COUNT(*) FROM JobAttempts a JOIN WebhookJobs j ON j.Id = a.JobId WHERE j.WebhookName LIKE 'Bench %' AND j.Status = 'Succeeded'");
             if (recorded >= deliveries + warmDelivered) break;
         }
-        return new EndToEndResult(rate, receiver.Deliveries, recorded - warmDelivered, receiver.BadSignatures, ingested, memory.PeakMb);
+        // The console's CPU for the whole burst, recording included: steadier than the rate on a shared machine,
+        // so A/B comparisons of the delivery path can read it alongside the rate.
+        app.Process.Refresh();
+        var cpuMs = (app.Process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
+        return new EndToEndResult(rate, receiver.Deliveries, recorded - warmDelivered, receiver.BadSignatures, ingested, memory.PeakMb,
+            Math.Round(cpuMs / Math.Max(1, receiver.Deliveries), 3));
     }
 
     /// <summary>(3) A steady rate of single events; the time from the POST to the receiver's arrival.</summary>

@@ -71,7 +71,7 @@ if (options.Runs("ingest") || options.Runs("e2e") || options.Runs("latency") || 
     {
         Step($"(2) end to end: {options.Deliveries:N0} deliveries, 10 webhooks, 2 fire per event");
         e2e = await Parts.EndToEndAsync(app, receiver, database, options.Deliveries);
-        Step($"    {e2e.DeliveriesPerSec:N0} deliveries/s ({e2e.Delivered:N0} delivered, {e2e.Recorded:N0} recorded, {e2e.BadSignatures} bad signatures; ingestion took {e2e.IngestSeconds:N1} s; peak {e2e.PeakMb} MB)");
+        Step($"    {e2e.DeliveriesPerSec:N0} deliveries/s ({e2e.Delivered:N0} delivered, {e2e.Recorded:N0} recorded, {e2e.BadSignatures} bad signatures; ingestion took {e2e.IngestSeconds:N1} s; peak {e2e.PeakMb} MB; console CPU {e2e.ConsoleCpuMsPerDelivery * 1000:N0} µs per delivery)");
     }
 
     if (options.Runs("latency"))
@@ -102,6 +102,7 @@ var results = new JsonObject
     ["ceilingRps"] = Num(Math.Round(ceiling)),
     ["endToEndDeliveriesPerSec"] = Num(Math.Round(e2e.DeliveriesPerSec)),
     ["endToEndRatio"] = Num(Math.Round(e2e.DeliveriesPerSec / ceiling, 3)),
+    ["endToEndConsoleCpuMsPerDelivery"] = Num(e2e.ConsoleCpuMsPerDelivery),
     ["latencyMs"] = new JsonObject { ["p50"] = Num(latency.P50), ["p95"] = Num(latency.P95), ["p99"] = Num(latency.P99) },
     ["ingestSinglePerSec"] = Num(Math.Round(single)),
     ["ingestBatchPerSec"] = Num(Math.Round(batch)),

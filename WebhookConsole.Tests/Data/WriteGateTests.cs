@@ -1,0 +1,32 @@
+using WebhookConsole.Data;
+
+namespace WebhookConsole.Tests.Data;
+
+/// <summary>The gate tells background work whether the console is busy; background writes must not count.</summary>
+public class WriteGateTests
+{
+    [Fact]
+    public async Task A_console_write_makes_it_busy_and_a_background_write_does_not()
+    {
+        var gate = new WriteGate();
+        Assert.True(gate.IdleFor > TimeSpan.FromDays(1), "A gate nobody has used counts as long idle.");
+
+        using (await gate.EnterBackgroundAsync()) { }
+        Assert.True(gate.IdleFor > TimeSpan.FromDays(1), "The indexer's own writes must not hold the indexer back.");
+
+        using (await gate.EnterAsync()) { }
+        Assert.True(gate.IdleFor < JobSearchIndexer.Busy, $"Just written, yet idle for {gate.IdleFor}.");
+    }
+
+    [Fact]
+    public async Task Background_writers_still_wait_their_turn()
+    {
+        var gate = new WriteGate();
+        var held = await gate.EnterAsync();
+        var background = gate.EnterBackgroundAsync().AsTask();
+        await Task.Delay(50);
+        Assert.False(background.IsCompleted);
+        held.Dispose();
+        (await background).Dispose();
+    }
+}

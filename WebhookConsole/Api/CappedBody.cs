@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace WebhookConsole.Api;
@@ -5,18 +6,49 @@ namespace WebhookConsole.Api;
 public static class CappedBody
 {
     /// <summary>Reads a body to its end, keeping the first <paramref name="cap"/> bytes as text and counting the rest.</summary>
+    /// <remarks>
+    /// Runs once per delivery attempt: the buffers are pooled, starting small and growing only as a body needs
+    /// (a fresh 16 KB buffer and a MemoryStream per attempt were the largest single source of garbage under load).
+    /// </remarks>
     public static async Task<(string Text, long Length)> ReadAsync(Stream body, int cap, CancellationToken ct)
     {
-        var kept = new MemoryStream();
-        var buffer = new byte[16 * 1024];
+        var pool = ArrayPool<byte>.Shared;
+        var kept = pool.Rent(Math.Clamp(cap, 1, 4 * 1024));
+        var length = 0;
+        byte[]? scratch = null;
         long total = 0;
-        int read;
-        while ((read = await body.ReadAsync(buffer, ct)) > 0)
+        try
         {
-            total += read;
-            var room = cap - (int)kept.Length;
-            if (room > 0) kept.Write(buffer, 0, Math.Min(room, read));
+            while (true)
+            {
+                int read;
+                if (length < cap)
+                {
+                    if (length == kept.Length)
+                    {
+                        var larger = pool.Rent((int)Math.Min((long)kept.Length * 2, cap));
+                        kept.AsSpan(0, length).CopyTo(larger);
+                        pool.Return(kept);
+                        kept = larger;
+                    }
+                    read = await body.ReadAsync(kept.AsMemory(length, Math.Min(kept.Length, cap) - length), ct);
+                    length += read;
+                }
+                else
+                {
+                    // Past the cap: only count what is left.
+                    scratch ??= pool.Rent(16 * 1024);
+                    read = await body.ReadAsync(scratch, ct);
+                }
+                if (read == 0) break;
+                total += read;
+            }
+            return (Encoding.UTF8.GetString(kept, 0, length), total);
         }
-        return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), total);
+        finally
+        {
+            pool.Return(kept);
+            if (scratch is not null) pool.Return(scratch);
+        }
     }
 }

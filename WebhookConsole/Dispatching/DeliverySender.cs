@@ -29,7 +29,9 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<Dispatch
     public async Task<SendResult> SendAsync(WebhookJob job, Webhook webhook, CancellationToken ct)
     {
         var started = time.GetUtcNow();
-        var signed = Signing.Apply(webhook.SigningScheme, webhook.SigningSecret, job.Id, job.Url, job.RequestBody, started);
+        // Encoded once: the signature is over exactly the bytes sent.
+        var bodyBytes = Encoding.UTF8.GetBytes(job.RequestBody);
+        var signed = Signing.Apply(webhook.SigningScheme, webhook.SigningSecret, job.Id, job.Url, bodyBytes, started);
         var requestHeaders = job.RequestHeaders.Concat(signed.Headers).ToList();
         var watch = Stopwatch.StartNew();
         var timeout = TimeSpan.FromSeconds(Math.Clamp(webhook.TimeoutSeconds, 1, 60));
@@ -44,8 +46,7 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<Dispatch
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, signed.Url);
-            request.Content = new StringContent(job.RequestBody, Encoding.UTF8);
-            request.Content.Headers.ContentType = null;
+            request.Content = new ByteArrayContent(bodyBytes);
             foreach (var h in requestHeaders)
             {
                 if (!request.Headers.TryAddWithoutValidation(h.Name, h.Value)) request.Content.Headers.TryAddWithoutValidation(h.Name, h.Value);

@@ -48,7 +48,7 @@ public class DeliveryFactory : ConsoleFactory
         var (valid, error) = EventValidator.Validate(new EventInput
         {
             Type = "Submission", Action = "Submitted", Kapp = webhook.Kapp, Form = "cleaning-request",
-            Context = new System.Text.Json.Nodes.JsonObject { ["submission"] = new System.Text.Json.Nodes.JsonObject { ["id"] = "s-1", ["values"] = new System.Text.Json.Nodes.JsonObject { ["Room"] = room } } },
+            Context = System.Text.Json.JsonSerializer.SerializeToElement(new { submission = new { id = "s-1", values = new { Room = room } } }),
         }, DateTime.UtcNow);
         Assert.Null(error);
         var reply = await Services.GetRequiredService<EventProcessor>().ProcessAsync(valid!);

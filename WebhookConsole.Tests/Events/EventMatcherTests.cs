@@ -18,7 +18,8 @@ public class EventMatcherTests
     };
 
     private static ValidEvent Event(string type = "Submission", string action = "Submitted", string? kapp = "services", string? form = "cleaning", EventSource source = EventSource.Ui, JsonObject? context = null) =>
-        new(null, EventCatalog.Find(type)!, action, kapp, form, source, DateTime.UtcNow, context ?? new JsonObject { ["submission"] = new JsonObject { ["values"] = new JsonObject { ["Room"] = "B12" } } });
+        new(null, EventCatalog.Find(type)!, action, kapp, form, source, DateTime.UtcNow,
+            System.Text.Json.JsonSerializer.SerializeToElement(context ?? new JsonObject { ["submission"] = new JsonObject { ["values"] = new JsonObject { ["Room"] = "B12" } } }));
 
     public static TheoryData<string, Webhook, ValidEvent, bool> ConsiderCases => new()
     {

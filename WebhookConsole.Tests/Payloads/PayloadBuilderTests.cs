@@ -24,7 +24,8 @@ public class PayloadBuilderTests
         """)!.AsObject();
 
     private static PayloadInput Input(PayloadFormat format, string type = "Submission", string action = "Submitted", JsonObject? context = null, string? webhookForm = null, Dictionary<string, string>? aliases = null) =>
-        new(JobId, new Webhook { Id = WebhookId, PayloadFormat = format, Form = webhookForm, FieldAliases = aliases ?? [] }, type, action, "services", "cleaning-request", At, context ?? SubmissionContext());
+        new(JobId, new Webhook { Id = WebhookId, PayloadFormat = format, Form = webhookForm, FieldAliases = aliases ?? [] }, type, action, "services", "cleaning-request", At,
+            JsonSerializer.SerializeToElement(context ?? SubmissionContext()));
 
     private static void AssertJson(string expected, string actual) =>
         Assert.Equal(JsonNode.Parse(expected)!.ToJsonString(), JsonNode.Parse(actual)!.ToJsonString());
@@ -99,7 +100,7 @@ public class PayloadBuilderTests
     [InlineData("Status Changed", "status")]
     [InlineData("Created", "create")]
     public void Doforms_event_names(string action, string expected) =>
-        Assert.Equal(expected, PayloadBuilder.Doforms(Input(PayloadFormat.Doforms, action: action))["event"]!.GetValue<string>());
+        Assert.Equal(expected, PayloadBuilder.Node(Input(PayloadFormat.Doforms, action: action))["event"]!.GetValue<string>());
 
     [Fact]
     public void Jodoo_data_create() => AssertJson("""
@@ -117,7 +118,7 @@ public class PayloadBuilderTests
     [InlineData("Submission", "Recovered", "data_recover")]
     [InlineData("Form", "Updated", "form_update")]
     public void Jodoo_ops(string type, string action, string op) =>
-        Assert.Equal(op, PayloadBuilder.Jodoo(Input(PayloadFormat.Jodoo, type, action))["op"]!.GetValue<string>());
+        Assert.Equal(op, PayloadBuilder.Node(Input(PayloadFormat.Jodoo, type, action))["op"]!.GetValue<string>());
 
     [Theory]
     [InlineData(PayloadFormat.Kinetic, "values")]

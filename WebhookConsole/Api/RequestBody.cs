@@ -9,6 +9,27 @@ public static class RequestBody
 {
     public static async Task<(JsonNode? Node, IResult? Error)> ReadJsonAsync(HttpRequest request, long maxBytes, CancellationToken ct)
     {
+        var (body, error) = await ReadDocumentAsync(request, maxBytes, ct);
+        if (error is not null) return (null, error);
+        using (body)
+        {
+            // A copy of the value, so the node outlives the pooled buffer.
+            var root = body!.Root.Clone();
+            return (root.ValueKind switch
+            {
+                JsonValueKind.Object => JsonObject.Create(root),
+                JsonValueKind.Array => JsonArray.Create(root),
+                _ => JsonValue.Create(root),
+            }, null);
+        }
+    }
+
+    /// <summary>
+    /// Reads a JSON body into a document over a pooled buffer (dispose it to give the buffer back): read in place,
+    /// a batch of events is never copied into a tree of nodes.
+    /// </summary>
+    public static async Task<(JsonBody? Body, IResult? Error)> ReadDocumentAsync(HttpRequest request, long maxBytes, CancellationToken ct)
+    {
         if (request.ContentType is { Length: > 0 } contentType && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
         {
             return (null, Results.Problem(statusCode: 415, title: "Unsupported media type", detail: $"Send the body as JSON with 'Content-Type: application/json' (got '{contentType}')."));
@@ -21,6 +42,7 @@ public static class RequestBody
         var cap = (int)Math.Min(maxBytes + 1, Array.MaxLength);
         var buffer = pool.Rent((int)Math.Min(Math.Max(request.ContentLength ?? 16 * 1024, 1024) + 1, cap));
         var length = 0;
+        var handedOver = false;
         try
         {
             int read;
@@ -37,19 +59,38 @@ public static class RequestBody
                 }
             }
             if (length == 0) return (null, Problems.BadRequest("The request body is empty; send a JSON object."));
+            JsonDocument document;
             try
             {
-                var node = JsonNode.Parse(buffer.AsSpan(0, length), documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
-                return node is null ? (null, Problems.BadRequest("The body is JSON null; send an object.")) : (node, null);
+                document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 64 });
             }
             catch (JsonException ex)
             {
                 return (null, Problems.BadRequest($"The body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}): {ex.Message.Split(" Path:")[0]}"));
             }
+            if (document.RootElement.ValueKind == JsonValueKind.Null)
+            {
+                document.Dispose();
+                return (null, Problems.BadRequest("The body is JSON null; send an object."));
+            }
+            handedOver = true;
+            return (new JsonBody(document, buffer), null);
         }
         finally
         {
-            pool.Return(buffer);
+            if (!handedOver) pool.Return(buffer);
+        }
+    }
+
+    /// <summary>A parsed body and the pooled buffer under it.</summary>
+    public sealed class JsonBody(JsonDocument document, byte[] buffer) : IDisposable
+    {
+        public JsonElement Root => document.RootElement;
+
+        public void Dispose()
+        {
+            document.Dispose();
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -66,11 +107,16 @@ public static class RequestBody
     }
 
     /// <summary>Binds one JSON value to a type; a wrong type names the field.</summary>
-    public static (T? Value, string? Error) Bind<T>(JsonNode node) where T : class
+    public static (T? Value, string? Error) Bind<T>(JsonNode node) where T : class => Bind(() => node.Deserialize<T>(ApiJson.Options));
+
+    /// <summary>Binds one JSON value, read in place, to a type; a wrong type names the field.</summary>
+    public static (T? Value, string? Error) Bind<T>(JsonElement element) where T : class => Bind(() => element.Deserialize<T>(ApiJson.Options));
+
+    private static (T? Value, string? Error) Bind<T>(Func<T?> deserialize) where T : class
     {
         try
         {
-            return (node.Deserialize<T>(ApiJson.Options), null);
+            return (deserialize(), null);
         }
         catch (JsonException ex)
         {

@@ -24,8 +24,8 @@ public sealed class TestDelivery(IDbContextFactory<AppDbContext> dbFactory, IFil
         if (w is null) return null;
 
         var kapp = w.Scope == WebhookScope.Kapp ? w.Kapp : null;
-        var context = SampleEvents.Context(w.Type, kapp, w.Form);
-        var bindings = new ScriptBindings(w.Type, w.Event, JsonSerializer.SerializeToElement(context), kapp, w.Form, "system");
+        var context = JsonSerializer.SerializeToElement(SampleEvents.Context(w.Type, kapp, w.Form));
+        var bindings = new ScriptBindings(w.Type, w.Event, context, kapp, w.Form, "system");
         var url = filters.RenderTemplate(w.Url, bindings);
         if (url.Error is { } error) return new TestResult(null, false, null, 0, $"The URL template fails on the sample event: {error}", null, "template", error.ToString());
 

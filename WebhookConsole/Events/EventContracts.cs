@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 
 namespace WebhookConsole.Events;
 
@@ -12,7 +12,8 @@ public sealed record EventInput
     public string? Form { get; init; }
     public string? Source { get; init; }
     public DateTime? OccurredAt { get; init; }
-    public JsonObject? Context { get; init; }
+    /// <summary>Kept as posted (an object), read in place by filters and payloads, never copied into a document tree.</summary>
+    public JsonElement? Context { get; init; }
 }
 
 public sealed record JobRef(Guid Id, string Webhook, string Status);

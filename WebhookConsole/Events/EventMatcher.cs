@@ -1,4 +1,3 @@
-using System.Text.Json;
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Filtering;
 
@@ -38,7 +37,7 @@ public sealed class EventMatcher(IFilterEvaluator filters)
                 decisions.Add(new(w, OutcomeKind.SourceNotIncluded, $"source '{e.Source.ToString().ToLowerInvariant()}' not included (the webhook does not opt in to API events)", null));
                 continue;
             }
-            bindings ??= new ScriptBindings(e.Type, e.Action, JsonSerializer.SerializeToElement(e.Context), e.Kapp, e.Form, e.Source.ToString().ToLowerInvariant(), e.OccurredAt);
+            bindings ??= new ScriptBindings(e.Type, e.Action, e.Context, e.Kapp, e.Form, e.Source.ToString().ToLowerInvariant(), e.OccurredAt);
             var filter = filters.EvaluateFilter(w.Filter, bindings);
             if (filter.Error is { } error)
             {

@@ -172,7 +172,7 @@ public sealed class EventProcessor : IAsyncDisposable
             Source = e.Source,
             OccurredAt = e.OccurredAt,
             ReceivedAt = now,
-            ContextJson = e.Context.ToJsonString(),
+            ContextJson = System.Text.Json.JsonSerializer.Serialize(e.Context),
         };
         var jobs = new List<LeasedJob>();
         var jobRefs = new List<JobRef>();

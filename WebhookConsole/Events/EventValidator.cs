@@ -1,16 +1,19 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using WebhookConsole.Data.Entities;
 
 namespace WebhookConsole.Events;
 
 /// <summary>An event checked against the catalog, normalized and ready to match.</summary>
-public sealed record ValidEvent(string? ClientId, EventTypeInfo TypeInfo, string Action, string? Kapp, string? Form, EventSource Source, DateTime OccurredAt, System.Text.Json.Nodes.JsonObject Context)
+public sealed record ValidEvent(string? ClientId, EventTypeInfo TypeInfo, string Action, string? Kapp, string? Form, EventSource Source, DateTime OccurredAt, System.Text.Json.JsonElement Context)
 {
     public string Type => TypeInfo.Type;
 }
 
 public static partial class EventValidator
 {
+    private static readonly JsonElement EmptyContext = JsonDocument.Parse("{}").RootElement;
+
     private static readonly string[] Sections = ["space", "kapp", "form", "submission", "user", "team", "discussion", "invitation"];
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]*$")]
@@ -47,15 +50,21 @@ public static partial class EventValidator
         var occurredAt = input.OccurredAt?.ToUniversalTime() ?? now;
         if (occurredAt > now.AddDays(1)) errors["occurredAt"] = ["occurredAt is more than a day in the future; send UTC with a 'Z' or an offset."];
 
-        var context = input.Context ?? new System.Text.Json.Nodes.JsonObject();
+        var context = input.Context is { ValueKind: not JsonValueKind.Null } given ? given : EmptyContext;
+        if (context.ValueKind != JsonValueKind.Object)
+        {
+            errors["context"] = ["'context' has the wrong type: send an object, such as { \"submission\": { \"values\": { … } } }."];
+            context = EmptyContext;
+        }
         foreach (var section in Sections)
         {
-            if (context[section] is { } node && node is not System.Text.Json.Nodes.JsonObject)
+            if (context.TryGetProperty(section, out var node) && node.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
             {
                 errors[$"context.{section}"] = [$"context.{section} must be an object, such as {{ \"slug\": \"…\" }}."];
             }
         }
-        if (context["submission"] is System.Text.Json.Nodes.JsonObject sub && sub["values"] is { } values && values is not System.Text.Json.Nodes.JsonObject)
+        if (context.TryGetProperty("submission", out var sub) && sub.ValueKind == JsonValueKind.Object
+            && sub.TryGetProperty("values", out var values) && values.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
         {
             errors["context.submission.values"] = ["context.submission.values must be an object of field name → value."];
         }

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using WebhookConsole.Api;
 using WebhookConsole.Security;
@@ -14,34 +14,43 @@ public static class EventsApi
 
         group.MapPost("/", async (HttpRequest request, EventProcessor processor, IOptions<EventsOptions> options, TimeProvider time, CancellationToken ct) =>
         {
-            var (node, error) = await RequestBody.ReadJsonAsync(request, options.Value.MaxBodyBytes, ct);
+            var (body, error) = await RequestBody.ReadDocumentAsync(request, options.Value.MaxBodyBytes, ct);
             if (error is not null) return error;
-            if (node is not JsonObject)
+            using (body)
             {
-                return Problems.BadRequest(node is JsonArray ? "The body is an array: post it to /api/v1/events/batch, or send one event object." : "Send one event as a JSON object.");
+                var root = body!.Root;
+                if (root.ValueKind != JsonValueKind.Object)
+                {
+                    return Problems.BadRequest(root.ValueKind == JsonValueKind.Array ? "The body is an array: post it to /api/v1/events/batch, or send one event object." : "Send one event as a JSON object.");
+                }
+                var (input, bindError) = RequestBody.Bind<EventInput>(root);
+                if (bindError is not null) return Problems.BadRequest(bindError);
+                var (valid, invalid) = EventValidator.Validate(input!, time.GetUtcNow().UtcDateTime);
+                if (invalid is not null) return Results.ValidationProblem(invalid.Errors, detail: invalid.Detail, title: "Invalid event");
+                var reply = await processor.ProcessAsync(valid!, ct);
+                return Results.Json(reply, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
             }
-            var (input, bindError) = RequestBody.Bind<EventInput>(node);
-            if (bindError is not null) return Problems.BadRequest(bindError);
-            var (valid, invalid) = EventValidator.Validate(input!, time.GetUtcNow().UtcDateTime);
-            if (invalid is not null) return Results.ValidationProblem(invalid.Errors, detail: invalid.Detail, title: "Invalid event");
-            var reply = await processor.ProcessAsync(valid!, ct);
-            return Results.Json(reply, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
 
         group.MapPost("/batch", async (HttpRequest request, EventProcessor processor, IOptions<EventsOptions> options, TimeProvider time, CancellationToken ct) =>
         {
-            var (node, error) = await RequestBody.ReadJsonAsync(request, options.Value.MaxBatchBodyBytes, ct);
+            var (body, error) = await RequestBody.ReadDocumentAsync(request, options.Value.MaxBatchBodyBytes, ct);
             if (error is not null) return error;
-            if (node is not JsonArray array) return Problems.BadRequest("Send a JSON array of events, e.g. [ { \"type\": \"Submission\", … } ].");
-            if (array.Count == 0) return Problems.BadRequest("The batch is empty; send at least one event.");
-            if (array.Count > options.Value.MaxBatchSize) return Problems.BadRequest($"A batch holds at most {options.Value.MaxBatchSize:N0} events; this one has {array.Count:N0}. Split it.");
+            using var _ = body;
+            var array = body!.Root;
+            if (array.ValueKind != JsonValueKind.Array) return Problems.BadRequest("Send a JSON array of events, e.g. [ { \"type\": \"Submission\", … } ].");
+            var count = array.GetArrayLength();
+            if (count == 0) return Problems.BadRequest("The batch is empty; send at least one event.");
+            if (count > options.Value.MaxBatchSize) return Problems.BadRequest($"A batch holds at most {options.Value.MaxBatchSize:N0} events; this one has {count:N0}. Split it.");
 
             var now = time.GetUtcNow().UtcDateTime;
-            var results = new BatchItemResult?[array.Count];
+            var results = new BatchItemResult?[count];
             var valid = new List<(int Index, ValidEvent Event)>();
-            for (var i = 0; i < array.Count; i++)
+            var i = -1;
+            foreach (var item in array.EnumerateArray())
             {
-                if (array[i] is not JsonObject item)
+                i++;
+                if (item.ValueKind != JsonValueKind.Object)
                 {
                     results[i] = new BatchItemResult(i, null, new EventValidationError("Each item must be an event object.", new Dictionary<string, string[]> { ["$"] = ["Each item must be an event object."] }));
                     continue;
@@ -61,7 +70,7 @@ public static class EventsApi
             var items = results.Select(r => r is null ? null : (object)new { index = r.Index, error = new { detail = r.Error!.Detail, errors = r.Error.Errors } }).ToArray();
             if (valid.Count == 0)
             {
-                return Results.Problem(statusCode: 400, title: "Invalid batch", detail: $"None of the {array.Count} events is valid; see items for each one's errors.",
+                return Results.Problem(statusCode: 400, title: "Invalid batch", detail: $"None of the {count} events is valid; see items for each one's errors.",
                     extensions: new Dictionary<string, object?> { ["items"] = items });
             }
             var replies = await processor.ProcessManyAsync(valid.Select(v => v.Event).ToList(), ct);

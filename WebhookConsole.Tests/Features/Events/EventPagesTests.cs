@@ -92,7 +92,7 @@ public class EventPagesTests : MudTestContext
             var (valid, _) = EventValidator.Validate(new EventInput
             {
                 Type = "Submission", Action = "Submitted", Kapp = "services",
-                Context = new System.Text.Json.Nodes.JsonObject { ["submission"] = new System.Text.Json.Nodes.JsonObject { ["values"] = new System.Text.Json.Nodes.JsonObject { ["Room"] = room } } },
+                Context = System.Text.Json.JsonSerializer.SerializeToElement(new { submission = new { values = new { Room = room } } }),
             }, DateTime.UtcNow);
             await processor.ProcessAsync(valid!);
             await Task.Delay(20);

@@ -41,7 +41,8 @@ public sealed class TryItService(IFilterEvaluator filters)
             return new TryItResult(null, null, null, "The event is not valid JSON: " + ex.Message);
         }
 
-        var bindings = new ScriptBindings(type, action, JsonDocument.Parse(context.ToJsonString()).RootElement.Clone(), kapp, formSlug);
+        var contextElement = JsonSerializer.SerializeToElement(context);
+        var bindings = new ScriptBindings(type, action, contextElement, kapp, formSlug);
         var filter = filters.EvaluateFilter(form.Filter, bindings);
         var url = string.IsNullOrWhiteSpace(form.Url) ? new TemplateResult(null, new ScriptError(ScriptErrorKind.Template, "Enter a URL first.")) : filters.RenderTemplate(form.Url, bindings);
         var webhook = new Webhook
@@ -52,7 +53,7 @@ public sealed class TryItService(IFilterEvaluator filters)
             PayloadFormat = form.PayloadFormat,
             FieldAliases = form.Aliases.Where(a => a.Field.Length > 0 && a.Alias.Length > 0).GroupBy(a => a.Field).ToDictionary(g => g.Key, g => g.Last().Alias),
         };
-        var payload = PayloadBuilder.Node(new PayloadInput(Guid.Empty, webhook, type, action, kapp, formSlug, DateTime.UtcNow, context));
+        var payload = PayloadBuilder.Node(new PayloadInput(Guid.Empty, webhook, type, action, kapp, formSlug, DateTime.UtcNow, contextElement));
         return new TryItResult(filter, url, payload.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), null);
     }
 

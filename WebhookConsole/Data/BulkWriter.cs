@@ -1,8 +1,11 @@
 using System.Data.Common;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using SQLitePCL;
 
 namespace WebhookConsole.Data;
 
@@ -46,11 +49,18 @@ public static class BulkWriter
         await db.Database.OpenConnectionAsync(ct);
         try
         {
+            var mappings = columns.Select(c => c.GetRelationalTypeMapping()).ToArray();
+            var getters = columns.Select(c => c.GetGetter()).ToArray();
+            var kinds = mappings.Select(RawKindOf).ToArray();
+            if (db.Database.GetDbConnection() is SqliteConnection sqlite && !kinds.Contains(RawKind.Other))
+            {
+                ExecuteRaw(sqlite, text, rows, mappings, getters, kinds);
+                return;
+            }
+
             await using var command = db.Database.GetDbConnection().CreateCommand();
             command.CommandText = text;
             command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            var mappings = columns.Select(c => c.GetRelationalTypeMapping()).ToArray();
-            var getters = columns.Select(c => c.GetGetter()).ToArray();
             DbParameter[]? parameters = null;
             foreach (var row in rows)
             {
@@ -66,12 +76,7 @@ public static class BulkWriter
                 }
                 else
                 {
-                    for (var i = 0; i < columns.Count; i++)
-                    {
-                        var value = getters[i].GetClrValue(row);
-                        if (value is not null && mappings[i].Converter is { } converter) value = converter.ConvertToProvider(value);
-                        parameters[i].Value = value ?? DBNull.Value;
-                    }
+                    for (var i = 0; i < columns.Count; i++) parameters[i].Value = ProviderValue(mappings[i], getters[i].GetClrValue(row)) ?? DBNull.Value;
                 }
                 // Microsoft.Data.Sqlite runs commands synchronously; the async overload only adds a Task per row.
                 command.ExecuteNonQuery();
@@ -81,6 +86,83 @@ public static class BulkWriter
         {
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    private static object? ProviderValue(RelationalTypeMapping mapping, object? value) =>
+        value is not null && mapping.Converter is { } converter ? converter.ConvertToProvider(value) : value;
+
+    /// <summary>How a column's values are bound on the raw statement; <see cref="RawKind.Other"/> sends the whole statement through ADO.NET.</summary>
+    private enum RawKind { Text, Integer, Real, DateTimeText, GuidText, Other }
+
+    private static RawKind RawKindOf(RelationalTypeMapping mapping)
+    {
+        var type = mapping.Converter?.ProviderClrType ?? mapping.ClrType;
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        var text = string.Equals(mapping.StoreType, "TEXT", StringComparison.OrdinalIgnoreCase);
+        if (type == typeof(string)) return RawKind.Text;
+        if (type == typeof(long) || type == typeof(int) || type == typeof(short) || type == typeof(byte) || type == typeof(bool)) return RawKind.Integer;
+        if (type == typeof(double) || type == typeof(float)) return RawKind.Real;
+        if (type == typeof(DateTime) && text) return RawKind.DateTimeText;
+        if (type == typeof(Guid) && text) return RawKind.GuidText;
+        return RawKind.Other;
+    }
+
+    /// <summary>
+    /// One prepared statement, values bound by position straight from the row: Microsoft.Data.Sqlite looks every
+    /// parameter up by name and allocates a binder and a UTF-8 copy of each text per execution, which was a
+    /// tenth of the console's allocations under load. Texts are bound as UTF-16 (SQLite converts natively); dates
+    /// and ids are formatted into stack buffers exactly as Microsoft.Data.Sqlite formats them.
+    /// </summary>
+    private static void ExecuteRaw<T>(SqliteConnection connection, string text, IReadOnlyCollection<T> rows, RelationalTypeMapping[] mappings,
+        IClrPropertyGetter[] getters, RawKind[] kinds) where T : class
+    {
+        var handle = connection.Handle!;
+        Check(raw.sqlite3_prepare_v2(handle, text, out var statement), handle);
+        using (statement)
+        {
+            // Each parameter appears once, in order (@p0, @p1, …), so SQLite numbers them 1, 2, … as bound here.
+            if (raw.sqlite3_bind_parameter_count(statement) != kinds.Length) throw new InvalidOperationException($"Expected {kinds.Length} parameters in: {text}");
+            foreach (var row in rows)
+            {
+                for (var i = 0; i < kinds.Length; i++) Check(Bind(statement, i + 1, kinds[i], ProviderValue(mappings[i], getters[i].GetClrValue(row))), handle);
+                var rc = raw.sqlite3_step(statement);
+                raw.sqlite3_reset(statement);
+                if (rc != raw.SQLITE_DONE) Check(rc, handle);
+            }
+        }
+    }
+
+    private static int Bind(sqlite3_stmt statement, int index, RawKind kind, object? value)
+    {
+        if (value is null) return raw.sqlite3_bind_null(statement, index);
+        switch (kind)
+        {
+            case RawKind.Text:
+                return raw.sqlite3_bind_text16(statement, index, ((string)value).AsSpan());
+            case RawKind.Integer:
+                return raw.sqlite3_bind_int64(statement, index, value is bool b ? (b ? 1 : 0) : Convert.ToInt64(value, CultureInfo.InvariantCulture));
+            case RawKind.Real:
+                return raw.sqlite3_bind_double(statement, index, Convert.ToDouble(value, CultureInfo.InvariantCulture));
+            case RawKind.DateTimeText:
+            {
+                Span<char> chars = stackalloc char[40];
+                ((DateTime)value).TryFormat(chars, out var written, @"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF", CultureInfo.InvariantCulture);
+                return raw.sqlite3_bind_text16(statement, index, chars[..written]);
+            }
+            default:
+            {
+                Span<char> chars = stackalloc char[36];
+                ((Guid)value).TryFormat(chars, out _, "D");
+                Span<char> upper = stackalloc char[36];
+                MemoryExtensions.ToUpperInvariant(chars, upper);
+                return raw.sqlite3_bind_text16(statement, index, upper);
+            }
+        }
+    }
+
+    private static void Check(int rc, sqlite3 handle)
+    {
+        if (rc != raw.SQLITE_OK && rc != raw.SQLITE_DONE && rc != raw.SQLITE_ROW) SqliteException.ThrowExceptionForRC(rc, handle);
     }
 
     private static IEntityType Entity<T>(AppDbContext db) =>

@@ -6,14 +6,18 @@ namespace WebhookConsole.Data;
 public static class DataExtensions
 {
     public const string DefaultConnectionString = "Data Source=data/webhookconsole.db";
-    private static readonly SqliteConnectionSettings ConnectionSettings = new();
 
     public static IHostApplicationBuilder AddData(this IHostApplicationBuilder builder)
     {
         var connectionString = ResolveSqlite(builder.Configuration.GetConnectionString("Console") ?? DefaultConnectionString);
+        var synchronous = builder.Configuration["Database:Synchronous"] is { Length: > 0 } value
+            ? Enum.TryParse<SqliteSynchronous>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _) ? parsed
+                : throw new InvalidOperationException($"Database:Synchronous is '{value}'; use Normal (the default) or Full.")
+            : SqliteSynchronous.Normal;
+        var connectionSettings = new SqliteConnectionSettings(synchronous);
         // Interceptors registered in DI (tests inject failures this way) join every context.
         builder.Services.AddDbContextFactory<AppDbContext>((sp, o) => o.UseSqlite(connectionString)
-            .AddInterceptors([ConnectionSettings, .. sp.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>()]));
+            .AddInterceptors([connectionSettings, .. sp.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>()]));
         builder.Services.AddSingleton<WriteGate>();
         builder.Services.AddSingleton<JobSearchIndexer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobSearchIndexer>());
@@ -45,6 +49,5 @@ public static class DataExtensions
     {
         if (!db.Database.IsSqlite()) return;
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
-        await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous=NORMAL;", ct);
     }
 }

@@ -1,6 +1,4 @@
-using System.Data.Common;
 using System.Diagnostics;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace WebhookConsole.Data;
 
@@ -39,32 +37,5 @@ public sealed class WriteGate
     public readonly struct Releaser(SemaphoreSlim gate) : IDisposable
     {
         public void Dispose() => gate.Release();
-    }
-}
-
-/// <summary>
-/// Per-connection settings. Writers outside the gate (a page's save, an API key's last-used stamp) still meet
-/// the gate's holder now and then: SQLite's own busy handler waits for the lock in milliseconds rather than
-/// the driver's 150 ms sleeps. The page cache is kept small (512 KB instead of 2 MB) because every pooled
-/// connection has its own and the OS caches the file anyway; measured, it trims the peak working set under
-/// load without costing throughput. Both live on the native connection, which the pool keeps, so they are
-/// set on each open.
-/// </summary>
-internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
-{
-    private const string Pragmas = "PRAGMA busy_timeout = 30000; PRAGMA cache_size = -512;";
-
-    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
-        command.ExecuteNonQuery();
-    }
-
-    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

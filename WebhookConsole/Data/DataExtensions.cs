@@ -21,6 +21,8 @@ public static class DataExtensions
         builder.Services.AddSingleton<WriteGate>();
         builder.Services.AddSingleton<JobSearchIndexer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobSearchIndexer>());
+        builder.Services.AddSingleton<WalCheckpointer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WalCheckpointer>());
         builder.Services.AddTransient<DatabaseInitializer>();
         return builder;
     }

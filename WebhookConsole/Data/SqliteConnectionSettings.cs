@@ -3,6 +3,9 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace WebhookConsole.Data;
 
+/// <summary>How hard SQLite makes sure a commit is on disk (<c>Database:Synchronous</c>).</summary>
+public enum SqliteSynchronous { Normal, Full }
+
 /// <summary>
 /// Per-connection settings. Writers outside the gate (a page's save, an API key's last-used stamp) still meet
 /// the gate's holder now and then: SQLite's own busy handler waits for the lock in milliseconds rather than
@@ -13,14 +16,12 @@ namespace WebhookConsole.Data;
 /// never corrupts the file, and syncs the disk at checkpoints instead of at every commit; FULL syncs every commit,
 /// so that a power cut or an OS crash cannot take back the last acknowledged events either
 /// (<c>Database:Synchronous</c>). All live on the native connection, which the pool keeps, so they are set on
-/// each open.
+/// each open. Checkpoints are left to <see cref="WalCheckpointer"/>; a connection checkpoints by itself only when
+/// the log has grown past <see cref="WalCheckpointer.SafetyNetPages"/> (the checkpointer has stalled).
 /// </summary>
-/// <summary>How hard SQLite makes sure a commit is on disk (<c>Database:Synchronous</c>).</summary>
-public enum SqliteSynchronous { Normal, Full }
-
 internal sealed class SqliteConnectionSettings(SqliteSynchronous synchronous) : DbConnectionInterceptor
 {
-    private readonly string _pragmas = $"PRAGMA busy_timeout = 30000; PRAGMA cache_size = -512; PRAGMA synchronous = {synchronous.ToString().ToUpperInvariant()};";
+    private readonly string _pragmas = $"PRAGMA busy_timeout = 30000; PRAGMA cache_size = -512; PRAGMA synchronous = {synchronous.ToString().ToUpperInvariant()}; PRAGMA wal_autocheckpoint = {WalCheckpointer.SafetyNetPages};";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {

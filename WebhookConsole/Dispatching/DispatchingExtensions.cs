@@ -28,7 +28,11 @@ public static class DispatchingExtensions
                 MaxConnectionsPerServer = 256,
             })
             // The handler pool is the connection pool: keep it for the lifetime above rather than 2 minutes.
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            // Every attempt is recorded in full in the database. The factory's default request logging would
+            // write each URL to the log (templates can put tokens in a query string) and opens a log scope per
+            // request even when nothing is logged.
+            .RemoveAllLoggers();
 
         services.AddSingleton<InFlightJobs>();
         services.AddSingleton<FreshJobs>();

@@ -30,7 +30,7 @@ public class MigrationTests
     [Theory]
     [InlineData("WebhookJobs", "IX_WebhookJobs_Status_CreatedAt_Id")]
     [InlineData("WebhookJobs", "IX_WebhookJobs_WebhookId_CreatedAt_Id")]
-    [InlineData("WebhookJobs", "IX_WebhookJobs_Status_NextAttemptAt")]
+    [InlineData("WebhookJobs", "IX_WebhookJobs_Pending_NextAttemptAt_Id")]
     [InlineData("Events", "IX_Events_ReceivedAt")]
     public void The_consoles_queries_have_their_indexes(string table, string index)
     {

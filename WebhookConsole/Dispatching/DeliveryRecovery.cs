@@ -40,6 +40,17 @@ public sealed class DeliveryRecovery(
         }
     }
 
+    /// <summary>
+    /// Pending jobs due now and free, the earliest first; jobs of a disabled webhook are held, a deleted webhook's
+    /// jobs are picked up to be abandoned. <c>Status</c> is compared with a constant so that SQLite reads the
+    /// partial index of Pending jobs.
+    /// </summary>
+    internal static IQueryable<Guid> DueJobs(AppDbContext db, DateTime now) => db.WebhookJobs.AsNoTracking()
+        .Where(j => j.Status == JobStatus.Pending && j.NextAttemptAt <= now && (j.LeaseUntil == null || j.LeaseUntil < now))
+        .Where(j => j.IsTest || !db.Webhooks.Any(w => w.Id == j.WebhookId && !w.Enabled))
+        .OrderBy(j => j.NextAttemptAt).ThenBy(j => j.Id)
+        .Select(j => j.Id);
+
     public async Task<int> SweepAsync(CancellationToken ct)
     {
         var total = 0;
@@ -49,13 +60,7 @@ public sealed class DeliveryRecovery(
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             // Jobs of a disabled webhook are held; a deleted webhook's jobs are picked up to be abandoned.
             // Offset paging: rows that change meanwhile may be missed, and the next sweep takes them.
-            var due = await db.WebhookJobs.AsNoTracking()
-                .Where(j => j.Status == JobStatus.Pending && j.NextAttemptAt <= now && (j.LeaseUntil == null || j.LeaseUntil < now))
-                .Where(j => j.IsTest || !db.Webhooks.Any(w => w.Id == j.WebhookId && !w.Enabled))
-                .OrderBy(j => j.NextAttemptAt).ThenBy(j => j.Id)
-                .Skip(offset).Take(BatchSize)
-                .Select(j => j.Id)
-                .ToListAsync(ct);
+            var due = await DueJobs(db, now).Skip(offset).Take(BatchSize).ToListAsync(ct);
             var ids = due.Where(id => !inFlight.Contains(id)).ToList();
             queue.Enqueue(ids);
             total += ids.Count;

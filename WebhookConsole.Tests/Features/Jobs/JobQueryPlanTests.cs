@@ -74,7 +74,12 @@ public sealed class JobQueryPlanTests : IClassFixture<JobQueryPlanTests.Data>
     {
         using var db = _data.Db.CreateDbContext();
         if (indexed) Assert.True(JobSearch.TryAttachAsync(db).GetAwaiter().GetResult());
-        using DbCommand command = _jobs.ListQuery(db, q, 51, indexed).CreateDbCommand();
+        return Explain(db, _jobs.ListQuery(db, q, 51, indexed).CreateDbCommand());
+    }
+
+    private static string Explain(AppDbContext db, DbCommand query)
+    {
+        using var command = query;
         command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
         db.Database.OpenConnection();
         using var reader = command.ExecuteReader();
@@ -89,6 +94,13 @@ public sealed class JobQueryPlanTests : IClassFixture<JobQueryPlanTests.Data>
         // No step reads the table without an index (a full scan of 200,000 rows).
         Assert.DoesNotContain(plan.Split(" | "), step => step.StartsWith("SCAN ") && !step.Contains("INDEX"));
         if (!allowSort) Assert.DoesNotContain("TEMP B-TREE", plan);
+    }
+
+    [Fact]
+    public void The_dispatcher_sweep_reads_the_partial_index_of_pending_jobs()
+    {
+        using var db = _data.Db.CreateDbContext();
+        AssertIndexed(Explain(db, DeliveryRecovery.DueJobs(db, DateTime.UtcNow).Take(500).CreateDbCommand()), "IX_WebhookJobs_Pending_NextAttemptAt_Id");
     }
 
     [Fact]

@@ -24,8 +24,11 @@ public class WebhookJobConfiguration : IEntityTypeConfiguration<WebhookJob>
         // Failures (or any tab) of one webhook: without status in the key, a page reads every row of the
         // webhook until enough match (measured: 32 ms at a million jobs, against 2 ms with it).
         b.HasIndex(j => new { j.WebhookId, j.Status, j.CreatedAt, j.Id });
-        // The dispatcher's sweep: Pending jobs whose next attempt is due.
-        b.HasIndex(j => new { j.Status, j.NextAttemptAt });
+        // The dispatcher's sweep: Pending jobs whose next attempt is due. Partial: a delivered job leaves it
+        // (one delete) instead of moving to a (Succeeded, null) key (a delete and an insert on every delivery),
+        // and it holds only what is waiting, not the whole history. Status leads the key although it is always
+        // Pending, so that SQLite prefers this index (equality and a range) to the Status/CreatedAt one.
+        b.HasIndex(j => new { j.Status, j.NextAttemptAt, j.Id }).HasDatabaseName("IX_WebhookJobs_Pending_NextAttemptAt_Id").HasFilter("\"Status\" = 'Pending'");
         b.HasIndex(j => j.EventId);
     }
 }

@@ -740,9 +740,11 @@ namespace WebhookConsole.Data.Migrations
 
                     b.HasIndex("CreatedAt", "Id");
 
-                    b.HasIndex("Status", "NextAttemptAt");
-
                     b.HasIndex("Status", "CreatedAt", "Id");
+
+                    b.HasIndex("Status", "NextAttemptAt", "Id")
+                        .HasDatabaseName("IX_WebhookJobs_Pending_NextAttemptAt_Id")
+                        .HasFilter("\"Status\" = 'Pending'");
 
                     b.HasIndex("WebhookId", "CreatedAt", "Id");
 

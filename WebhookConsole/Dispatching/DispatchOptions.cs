@@ -22,8 +22,12 @@ public sealed class DispatchOptions
     /// <summary>Random spread added to each retry delay, as a fraction of it, so retries of a burst do not arrive together.</summary>
     public double RetryJitter { get; set; } = 0.1;
     public int RecoveryIntervalSeconds { get; set; } = 60;
-    /// <summary>Deliveries per Hangfire job: leased in one transaction, sent at once, recorded in one transaction.</summary>
-    public int BatchSize { get; set; } = 64;
+    /// <summary>
+    /// Deliveries per Hangfire job: leased in one transaction, sent at once, recorded in one transaction. 128
+    /// against 64, in back-to-back benchmark pairs: 5,762 / 5,193 against 4,869 / 4,784 deliveries/s and about
+    /// 10% less CPU per delivery. A batch is recorded when its slowest send ends (at most the webhook's timeout).
+    /// </summary>
+    public int BatchSize { get; set; } = 128;
 
     public int[] EffectiveRetryDelays => RetryDelaysSeconds is { Length: > 0 } d ? d : DefaultRetryDelaysSeconds;
 }

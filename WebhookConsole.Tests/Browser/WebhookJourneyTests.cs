@@ -37,7 +37,17 @@ public class WebhookJourneyTests(BrowserFixture fixture)
         Directory.CreateDirectory("screenshots");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = "screenshots/editor.png", FullPage = true });
         await page.ClickAsync("[data-testid=save]");
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/webhooks/[0-9a-f-]{36}$"));
+        try
+        {
+            await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/webhooks/[0-9a-f-]{36}$"));
+        }
+        catch (TimeoutException ex)
+        {
+            // Seen once under a loaded CI run: keep what the page showed, so the next failure says why.
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = "screenshots/save-timeout.png", FullPage = true });
+            var text = await page.Locator("body").InnerTextAsync();
+            throw new TimeoutException($"Save did not open the new webhook (screenshots/save-timeout.png). The page showed: {text[..Math.Min(text.Length, 1500)]}", ex);
+        }
         await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Created");
 
         await page.GotoAsync("/webhooks");

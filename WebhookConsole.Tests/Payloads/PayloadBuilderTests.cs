@@ -100,7 +100,7 @@ public class PayloadBuilderTests
     [InlineData("Status Changed", "status")]
     [InlineData("Created", "create")]
     public void Doforms_event_names(string action, string expected) =>
-        Assert.Equal(expected, PayloadBuilder.Node(Input(PayloadFormat.Doforms, action: action))["event"]!.GetValue<string>());
+        Assert.Equal(expected, JsonNode.Parse(PayloadBuilder.Build(Input(PayloadFormat.Doforms, action: action)))!["event"]!.GetValue<string>());
 
     [Fact]
     public void Jodoo_data_create() => AssertJson("""
@@ -118,7 +118,7 @@ public class PayloadBuilderTests
     [InlineData("Submission", "Recovered", "data_recover")]
     [InlineData("Form", "Updated", "form_update")]
     public void Jodoo_ops(string type, string action, string op) =>
-        Assert.Equal(op, PayloadBuilder.Node(Input(PayloadFormat.Jodoo, type, action))["op"]!.GetValue<string>());
+        Assert.Equal(op, JsonNode.Parse(PayloadBuilder.Build(Input(PayloadFormat.Jodoo, type, action)))!["op"]!.GetValue<string>());
 
     [Theory]
     [InlineData(PayloadFormat.Kinetic, "values")]

@@ -24,13 +24,7 @@ public static class CappedBody
                 int read;
                 if (length < cap)
                 {
-                    if (length == kept.Length)
-                    {
-                        var larger = pool.Rent((int)Math.Min((long)kept.Length * 2, cap));
-                        kept.AsSpan(0, length).CopyTo(larger);
-                        pool.Return(kept);
-                        kept = larger;
-                    }
+                    if (length == kept.Length) kept = PooledBytes.Grow(kept, length, cap);
                     read = await body.ReadAsync(kept.AsMemory(length, Math.Min(kept.Length, cap) - length), ct);
                     length += read;
                 }

@@ -50,13 +50,7 @@ public static class RequestBody
             {
                 length += read;
                 if (length > maxBytes) return (null, TooLarge(maxBytes));
-                if (length == buffer.Length)
-                {
-                    var larger = pool.Rent((int)Math.Min((long)buffer.Length * 2, cap));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    pool.Return(buffer);
-                    buffer = larger;
-                }
+                if (length == buffer.Length) buffer = PooledBytes.Grow(buffer, length, cap);
             }
             if (length == 0) return (null, Problems.BadRequest("The request body is empty; send a JSON object."));
             JsonDocument document;

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -149,7 +150,7 @@ public static class BulkWriter
                 ((DateTime)value).TryFormat(chars, out var written, @"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF", CultureInfo.InvariantCulture);
                 return raw.sqlite3_bind_text16(statement, index, chars[..written]);
             }
-            default:
+            case RawKind.GuidText:
             {
                 Span<char> chars = stackalloc char[36];
                 ((Guid)value).TryFormat(chars, out _, "D");
@@ -157,6 +158,8 @@ public static class BulkWriter
                 MemoryExtensions.ToUpperInvariant(chars, upper);
                 return raw.sqlite3_bind_text16(statement, index, upper);
             }
+            default:
+                throw new UnreachableException($"Columns of kind {kind} take the ADO.NET path.");
         }
     }
 

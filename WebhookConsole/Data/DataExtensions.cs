@@ -10,11 +10,7 @@ public static class DataExtensions
     public static IHostApplicationBuilder AddData(this IHostApplicationBuilder builder)
     {
         var connectionString = ResolveSqlite(builder.Configuration.GetConnectionString("Console") ?? DefaultConnectionString);
-        var synchronous = builder.Configuration["Database:Synchronous"] is { Length: > 0 } value
-            ? Enum.TryParse<SqliteSynchronous>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _) ? parsed
-                : throw new InvalidOperationException($"Database:Synchronous is '{value}'; use Normal (the default) or Full.")
-            : SqliteSynchronous.Normal;
-        var connectionSettings = new SqliteConnectionSettings(synchronous);
+        var connectionSettings = new SqliteConnectionSettings(Synchronous(builder.Configuration["Database:Synchronous"]));
         // Interceptors registered in DI (tests inject failures this way) join every context.
         builder.Services.AddDbContextFactory<AppDbContext>((sp, o) => o.UseSqlite(connectionString)
             .AddInterceptors([connectionSettings, .. sp.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>()]));
@@ -25,6 +21,13 @@ public static class DataExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WalCheckpointer>());
         builder.Services.AddTransient<DatabaseInitializer>();
         return builder;
+    }
+
+    private static SqliteSynchronous Synchronous(string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return SqliteSynchronous.Normal;
+        if (Enum.TryParse<SqliteSynchronous>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _)) return parsed;
+        throw new InvalidOperationException($"Database:Synchronous is '{value}'; use Normal (the default) or Full.");
     }
 
     /// <summary>

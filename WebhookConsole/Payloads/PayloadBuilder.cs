@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Events;
 
@@ -43,9 +42,6 @@ public static class PayloadBuilder
             if (buffer.Capacity > 256 * 1024) (t_buffer, t_writer) = (null, null);
         }
     }
-
-    /// <summary>The body as a document, for previews.</summary>
-    public static JsonObject Node(PayloadInput input) => JsonNode.Parse(Build(input))!.AsObject();
 
     private static void Write(Utf8JsonWriter w, PayloadInput input)
     {

@@ -53,8 +53,9 @@ public sealed class TryItService(IFilterEvaluator filters)
             PayloadFormat = form.PayloadFormat,
             FieldAliases = form.Aliases.Where(a => a.Field.Length > 0 && a.Alias.Length > 0).GroupBy(a => a.Field).ToDictionary(g => g.Key, g => g.Last().Alias),
         };
-        var payload = PayloadBuilder.Node(new PayloadInput(Guid.Empty, webhook, type, action, kapp, formSlug, DateTime.UtcNow, contextElement));
-        return new TryItResult(filter, url, payload.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), null);
+        // Compact, as it is sent; the panel's JsonView pretty-prints it.
+        var payload = PayloadBuilder.Build(new PayloadInput(Guid.Empty, webhook, type, action, kapp, formSlug, DateTime.UtcNow, contextElement));
+        return new TryItResult(filter, url, payload, null);
     }
 
     public static string SampleJson(WebhookForm form) =>

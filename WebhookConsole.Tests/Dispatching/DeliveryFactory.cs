@@ -29,14 +29,14 @@ public class DeliveryFactory : ConsoleFactory
         builder.UseSetting("Dispatch:RecoveryIntervalSeconds", "1");
     }
 
-    public async Task<WebhookView> CreateWebhookAsync(string url, string? secretScheme = "none", string? secret = null, bool asyncAck = false, int timeoutSeconds = 2, string? kapp = null)
+    public async Task<WebhookView> CreateWebhookAsync(string url, string? secretScheme = "none", string? secret = null, bool asyncAck = false, int timeoutSeconds = 2, string? kapp = null, List<HeaderEntry>? headers = null)
     {
         await using var scope = Services.CreateAsyncScope();
         var result = await scope.ServiceProvider.GetRequiredService<WebhookService>().CreateAsync(Actor.System, new WebhookInput
         {
             Name = "hook " + Guid.NewGuid().ToString("N")[..8], Scope = "Kapp", Kapp = kapp ?? "k" + Guid.NewGuid().ToString("N")[..10],
             Type = "Submission", Event = "Submitted", Url = url, Signing = new SigningInput(secretScheme, secret),
-            AsyncAck = asyncAck, TimeoutSeconds = timeoutSeconds,
+            AsyncAck = asyncAck, TimeoutSeconds = timeoutSeconds, Headers = headers,
         });
         Assert.True(result.Status == SaveStatus.Ok, result.Message + string.Join(";", result.Errors?.SelectMany(e => e.Value) ?? []));
         return result.Webhook!;

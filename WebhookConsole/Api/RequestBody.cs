@@ -7,6 +7,10 @@ namespace WebhookConsole.Api;
 /// <summary>Reads a JSON body with a size cap, turning every way it can be wrong into a problem that says what to fix.</summary>
 public static class RequestBody
 {
+    /// <summary>Whether the request has a body at all: a length, or a chunked one whose length is not known up front.</summary>
+    public static bool IsPresent(HttpRequest request) =>
+        request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+
     public static async Task<(JsonNode? Node, IResult? Error)> ReadJsonAsync(HttpRequest request, long maxBytes, CancellationToken ct)
     {
         var (body, error) = await ReadDocumentAsync(request, maxBytes, ct);

@@ -129,7 +129,9 @@ public sealed class DeliveryStore(
 
             if (outcome.RetryIn is { } delay) retries.Add((job.Id, delay));
             recorded.Add(new RecordedAttempt(job.Id, attempt, outcome.RetryIn is not null));
-            if (job.IsTest) continue;
+            // Only the schedule's own attempts speak for the receiver's health: a test, or a retry a person asked for
+            // (perhaps to a path they typed), neither disables the webhook nor counts toward the threshold.
+            if (attempt.Trigger != AttemptTrigger.Schedule) continue;
             if (outcome.WebhookGone) gone.TryAdd(webhook.Id, $"receiver answered {result.Summary}");
             streaks[webhook.Id] = outcome.DeliveryFailed
                 ? streaks.TryGetValue(webhook.Id, out var h) ? h with { Failures = h.Failures + 1 } : (false, 1)

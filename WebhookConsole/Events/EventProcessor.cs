@@ -216,7 +216,7 @@ public sealed class EventProcessor : IAsyncDisposable
             EventType = e.Type,
             EventAction = e.Action,
             Url = url,
-            RequestHeaders = [new HeaderEntry("Content-Type", "application/json"), .. w.Headers],
+            RequestHeaders = JobRequest.Headers(w),
             RequestBody = body,
             Status = JobStatus.Pending,
             NextAttemptAt = now,

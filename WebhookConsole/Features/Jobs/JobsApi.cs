@@ -39,12 +39,13 @@ public static class JobsApi
         group.MapPost("/{id:guid}/retry", async (Guid id, HttpRequest request, JobsService jobs, HttpContext http, CancellationToken ct) =>
         {
             RetryRequest? edit = null;
-            if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+            if (RequestBody.IsPresent(request))
             {
                 var (node, error) = await RequestBody.ReadJsonAsync(request, 2 * 1024 * 1024, ct);
                 if (error is not null) return error;
                 if (node is not JsonObject obj) return Problems.BadRequest("Send { \"url\": \"…\", \"body\": \"…raw JSON text…\" } or no body.");
                 var url = obj["url"] is JsonValue u && u.TryGetValue<string>(out var us) ? us : null;
+                var useCurrent = obj["useCurrentWebhook"] is JsonValue c && c.TryGetValue<bool>(out var cb) && cb;
                 var body = obj["body"] switch
                 {
                     null => null,
@@ -52,7 +53,7 @@ public static class JobsApi
                     // A JSON object or array is taken as the new body itself.
                     var other => other.ToJsonString(),
                 };
-                edit = new RetryRequest(url, body);
+                edit = new RetryRequest(url, body, useCurrent);
             }
             return await ToResult(await jobs.RetryAsync(Actor.From(http.User), id, edit, ct), id, jobs, ct);
         });
@@ -65,7 +66,7 @@ public static class JobsApi
             JobStatus? status = JobStatus.Failed;
             Guid? webhook = null;
             DateTime? from = null, to = null;
-            if (request.ContentLength is > 0)
+            if (RequestBody.IsPresent(request))
             {
                 var (node, error) = await RequestBody.ReadJsonAsync(request, 64 * 1024, ct);
                 if (error is not null) return error;
@@ -78,7 +79,9 @@ public static class JobsApi
                 }
                 (webhook, from, to) = (filter.Webhook, filter.From?.ToUniversalTime(), filter.To?.ToUniversalTime());
             }
-            var count = await jobs.RetryManyAsync(Actor.From(http.User), new JobQuery(status, null, webhook, From: from, To: to), null, ct);
+            var query = new JobQuery(status, null, webhook, From: from, To: to);
+            if (JobsService.BulkRetryRefusal(query) is { } refusal) return Problems.BadRequest(refusal);
+            var count = await jobs.RetryManyAsync(Actor.From(http.User), query, null, ct);
             return Results.Json(new { retried = count }, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
         return app;

@@ -146,10 +146,7 @@ public partial class JobsPage
     private async Task EditAndRetryAsync(Guid id)
     {
         if (await Jobs.GetAsync(id) is not { } job) return;
-        var dialog = await Dialogs.ShowAsync<EditRetryDialog>("Edit and retry",
-            new DialogParameters<EditRetryDialog> { { d => d.Url, job.Url }, { d => d.Body, job.RequestBody } },
-            new DialogOptions { MaxWidth = MaxWidth.Large, FullWidth = true, BackdropClick = false });
-        if (await dialog.Result is { Canceled: false, Data: RetryRequest edit }) await ReportAsync(await Jobs.RetryAsync(_actor, id, edit));
+        if (await EditRetryDialog.ShowAsync(Dialogs, job) is { } edit) await ReportAsync(await Jobs.RetryAsync(_actor, id, edit));
     }
 
     private async Task ReportAsync(ActionResult result)

@@ -5,6 +5,7 @@ using WebhookConsole.Auditing;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Dispatching;
+using WebhookConsole.Filtering;
 using WebhookConsole.Security;
 
 namespace WebhookConsole.Features.Jobs;
@@ -20,7 +21,11 @@ public sealed record JobRow(Guid Id, Guid WebhookId, string WebhookName, Guid? E
 
 public sealed record JobPage(IReadOnlyList<JobRow> Items, string? NextPageToken);
 
-public sealed record RetryRequest(string? Url, string? Body);
+/// <summary>
+/// A retry, optionally edited: a new path and query (the origin stays the job's) and/or body; or, with
+/// <paramref name="UseCurrentWebhook"/>, the URL and headers rendered again from the webhook as it is now.
+/// </summary>
+public sealed record RetryRequest(string? Url, string? Body, bool UseCurrentWebhook = false);
 
 public enum ActionStatus { Ok, NotFound, Invalid, Conflict }
 
@@ -30,7 +35,7 @@ public sealed record ActionResult(ActionStatus Status, string Message);
 /// The webhook jobs console's reads and actions, for the pages and the API alike. Lists are newest first
 /// with keyset paging over (CreatedAt, Id), which the indexes serve at any depth.
 /// </summary>
-public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeliveryQueue queue, AuditLog audit, TimeProvider time)
+public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeliveryQueue queue, IFilterEvaluator filters, AuditLog audit, TimeProvider time)
 {
     public const int MaxLimit = 500;
 
@@ -109,37 +114,65 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         return await db.WebhookJobs.AsNoTracking().Include(j => j.Attempts).FirstOrDefaultAsync(j => j.Id == id, ct);
     }
 
-    /// <summary>Sends the job again now; with a URL or body, an edited retry that keeps the original request.</summary>
+    /// <summary>
+    /// Sends the job again now. With a URL or body, an edited retry that keeps the original request. An edit may
+    /// change the path and query but never the origin (scheme, host, port): the attempt carries the webhook's
+    /// headers and signature, so a new origin would hand them to whoever the editor chose. Moving a webhook is
+    /// an edit of the webhook, after which <see cref="RetryRequest.UseCurrentWebhook"/> renders the job anew.
+    /// </summary>
     public async Task<ActionResult> RetryAsync(Actor actor, Guid id, RetryRequest? edit = null, CancellationToken ct = default)
     {
         actor.Require(actor.CanManageJobs, "retry jobs");
         var url = string.IsNullOrWhiteSpace(edit?.Url) ? null : edit.Url.Trim();
         var body = edit?.Body;
-        if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        if (edit is { UseCurrentWebhook: true } && url is not null)
         {
-            return new(ActionStatus.Invalid, "The URL must be an absolute http:// or https:// URL.");
+            return new(ActionStatus.Invalid, "Send either a new url or useCurrentWebhook, not both: the current webhook's URL is rendered from its definition.");
         }
+        if (url is not null && OutboundUrl.Check(url) is { } urlError) return new(ActionStatus.Invalid, urlError);
         if (body is not null && ValidateJson(body) is { } jsonError) return new(ActionStatus.Invalid, jsonError);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.WebhookJobs.FirstOrDefaultAsync(j => j.Id == id, ct);
         if (job is null) return new(ActionStatus.NotFound, $"There is no job {id}.");
-        var edited = (url is not null && url != job.Url) || (body is not null && body != job.RequestBody);
-        if (edited)
+        if (url is not null && !OutboundUrl.SameOrigin(url, job.OriginalUrl ?? job.Url))
         {
-            var before = new Dictionary<string, string?> { ["url"] = job.Url, ["body"] = job.RequestBody };
+            return new(ActionStatus.Invalid,
+                $"An edited retry may change the path and query only; the origin stays {OutboundUrl.Origin(job.OriginalUrl ?? job.Url)}. " +
+                "To deliver somewhere else, edit the webhook's URL, then retry with the webhook's current settings.");
+        }
+        var before = new Dictionary<string, string?> { ["url"] = job.Url, ["body"] = job.RequestBody, ["status"] = job.Status.ToString() };
+        string action;
+        var edited = false;
+        if (edit is { UseCurrentWebhook: true })
+        {
+            var webhook = await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == job.WebhookId, ct);
+            if (webhook is null) return new(ActionStatus.Conflict, "The webhook was deleted; its current settings cannot be used.");
+            var rendered = await RenderCurrentUrlAsync(db, job, webhook, ct);
+            if (rendered.Error is not null) return new(ActionStatus.Invalid, rendered.Error);
+            job.OriginalUrl ??= job.Url;
+            job.OriginalRequestBody ??= job.RequestBody;
+            job.Url = rendered.Url!;
+            job.RequestHeaders = JobRequest.Headers(webhook);
+            if (body is not null) job.RequestBody = body;
+            edited = true;
+            action = "retried with the webhook's current settings";
+        }
+        else if ((url is not null && url != job.Url) || (body is not null && body != job.RequestBody))
+        {
             job.OriginalUrl ??= job.Url;
             job.OriginalRequestBody ??= job.RequestBody;
             if (url is not null) job.Url = url;
             if (body is not null) job.RequestBody = body;
-            audit.Record(db, actor, "Job", job.Id.ToString(), job.WebhookName, "edited and retried", before,
-                new Dictionary<string, string?> { ["url"] = job.Url, ["body"] = job.RequestBody });
+            edited = true;
+            action = "edited and retried";
         }
         else
         {
-            audit.Record(db, actor, "Job", job.Id.ToString(), job.WebhookName, "retried", new Dictionary<string, string?> { ["status"] = job.Status.ToString() },
-                new Dictionary<string, string?> { ["status"] = nameof(JobStatus.Pending) });
+            action = "retried";
         }
+        audit.Record(db, actor, "Job", job.Id.ToString(), job.WebhookName, action, before,
+            new Dictionary<string, string?> { ["url"] = job.Url, ["body"] = job.RequestBody, ["status"] = nameof(JobStatus.Pending) });
         var now = time.GetUtcNow().UtcDateTime;
         job.Status = JobStatus.Pending;
         job.PendingTrigger = edited ? AttemptTrigger.Edited : AttemptTrigger.Manual;
@@ -152,6 +185,22 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         var held = await db.Webhooks.AnyAsync(w => w.Id == job.WebhookId && !w.Enabled, ct);
         var what = edited ? "Edited and queued" : "Queued";
         return new(ActionStatus.Ok, held ? $"{what}; the webhook is disabled, so it is held until the webhook is enabled." : $"{what} for delivery now.");
+    }
+
+    /// <summary>The webhook's URL template rendered again over the job's event, as ingestion rendered it.</summary>
+    private async Task<(string? Url, string? Error)> RenderCurrentUrlAsync(AppDbContext db, WebhookJob job, Webhook webhook, CancellationToken ct)
+    {
+        var e = job.EventId is { } eventId ? await db.Events.AsNoTracking().FirstOrDefaultAsync(x => x.Id == eventId, ct) : null;
+        if (e is null && UrlTemplate.Parse(webhook.Url, out _).Any(p => p.IsExpression))
+        {
+            return (null, "The job's event is no longer stored, so the webhook's URL template cannot be rendered for it.");
+        }
+        var bindings = e is null
+            ? ScriptBindings.FromJson(job.EventType, job.EventAction, "{}")
+            : ScriptBindings.FromJson(e.Type, e.Action, e.ContextJson, e.Kapp, e.Form, e.Source.ToString().ToLowerInvariant());
+        var rendered = filters.RenderTemplate(webhook.Url, bindings);
+        if (rendered.Error is not null) return (null, $"The webhook's URL template failed for this job's event: {rendered.Error}");
+        return OutboundUrl.Check(rendered.Value!) is { } invalid ? (null, $"The webhook's URL rendered as an unusable URL: {invalid}") : (rendered.Value, null);
     }
 
     public async Task<ActionResult> AbandonAsync(Actor actor, Guid id, CancellationToken ct = default)
@@ -178,6 +227,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
     {
         actor.Require(actor.CanManageJobs, "retry jobs");
         var q = filter.Status is null && filter.Statuses is null ? filter with { Status = JobStatus.Failed } : filter;
+        if (BulkRetryRefusal(q) is { } refusal) throw new InvalidOperationException(refusal);
         var total = 0;
         // Walk the matching jobs once, oldest first, by (CreatedAt, Id): a retried job that fails again
         // at once is behind the cursor and is not retried a second time by the same run.
@@ -211,6 +261,18 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
             await db.SaveChangesAsync(CancellationToken.None);
         }
         return total;
+    }
+
+    /// <summary>
+    /// Why a bulk retry is refused, or null: one that takes in succeeded jobs needs a time range, or it would
+    /// send the whole delivered history again.
+    /// </summary>
+    public static string? BulkRetryRefusal(JobQuery q)
+    {
+        var succeeded = q.Status == JobStatus.Succeeded || q.Statuses?.Contains(JobStatus.Succeeded) == true;
+        return succeeded && (q.From is null || q.To is null)
+            ? "Retrying succeeded jobs resends deliveries that already arrived: give both from and to to say which."
+            : null;
     }
 
     /// <summary>Abandons every job matching the filter (default: the failures) — Jodoo's "abandon the failed cache".</summary>

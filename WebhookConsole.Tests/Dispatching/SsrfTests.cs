@@ -41,6 +41,53 @@ public class SsrfGuardTests
     public void Internal_addresses_are_refused(string address, string reason) =>
         Assert.Contains(reason, Guard().Check(IPAddress.Parse(address)));
 
+    // The gaps of issue 12 (each passed the guard before): IPv6 forms that carry an internal IPv4 address, blocks
+    // outside global unicast, and metadata endpoints of other clouds.
+    [Theory]
+    [InlineData("::127.0.0.1", "loopback")]
+    [InlineData("::169.254.169.254", "metadata")]
+    [InlineData("::ffff:0:7f00:1", "loopback")]
+    [InlineData("::ffff:0:a00:1", "private")]
+    [InlineData("64:ff9b::7f00:1", "loopback")]
+    [InlineData("64:ff9b::a9fe:a9fe", "metadata")]
+    [InlineData("64:ff9b:1::a00:1", "local-use NAT64")]
+    [InlineData("2002:a9fe:a9fe::1", "metadata")]
+    [InlineData("2002:7f00:1::1", "loopback")]
+    [InlineData("2002:c0a8:101::1", "private")]
+    [InlineData("2001:0:4136:e378:8000:63bf:f5ff:fffe", "private")] // Teredo client 10.0.0.1 (stored inverted)
+    [InlineData("2001:0:a00:1::1", "private")] // Teredo server 10.0.0.1
+    [InlineData("2001:0:4136:e378:8000:63bf:5601:5601", "metadata")] // Teredo client 169.254.169.254, inverted
+    [InlineData("fec0::1", "site-local")]
+    [InlineData("168.63.129.16", "metadata")]
+    [InlineData("100.100.100.200", "metadata")]
+    [InlineData("169.254.170.2", "metadata")]
+    [InlineData("fd00:ec2::23", "metadata")]
+    [InlineData("3fff::1", "documentation")]
+    [InlineData("2001:2::1", "benchmarking")]
+    [InlineData("100::1", "discard")]
+    [InlineData("::", "unspecified")]
+    [InlineData("4000::1", "not global unicast")]
+    public void Addresses_that_lead_inside_are_refused(string address, string reason) =>
+        Assert.Contains(reason, Guard().Check(IPAddress.Parse(address)));
+
+    [Fact]
+    public void Metadata_stays_refused_through_every_wrapping_even_when_allowed()
+    {
+        var guard = Guard("Production", "0.0.0.0/0", "::/0");
+        foreach (var address in new[] { "169.254.169.254", "::ffff:169.254.169.254", "::169.254.169.254", "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1",
+                     "168.63.129.16", "2002:a83f:8110::1", "100.100.100.200", "fd00:ec2::254" })
+        {
+            Assert.Contains("metadata", guard.Check(IPAddress.Parse(address)));
+        }
+        Assert.Null(guard.Check(IPAddress.Parse("10.0.0.1")));
+    }
+
+    [Theory]
+    [InlineData("64:ff9b::808:808")] // NAT64 of 8.8.8.8
+    [InlineData("2002:808:808::1")] // 6to4 of 8.8.8.8
+    [InlineData("2a00:1450:4001:82b::200e")]
+    public void Wrapped_public_addresses_pass(string address) => Assert.Null(Guard().Check(IPAddress.Parse(address)));
+
     [Theory]
     [InlineData("93.184.216.34")]
     [InlineData("8.8.8.8")]

@@ -66,6 +66,12 @@ public static class RequestBody
             {
                 return (null, Problems.BadRequest($"The body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}): {ex.Message.Split(" Path:")[0]}"));
             }
+            if (LoneSurrogate(buffer.AsSpan(0, length)) is { } field)
+            {
+                document.Dispose();
+                return (null, Problems.BadRequest(
+                    $"'{field}' contains a lone UTF-16 surrogate (such as \\ud800 without its pair), which is not text; send valid Unicode."));
+            }
             if (document.RootElement.ValueKind == JsonValueKind.Null)
             {
                 document.Dispose();
@@ -78,6 +84,85 @@ public static class RequestBody
         {
             if (!handedOver) pool.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Where the JSON text escapes half a surrogate pair (<c>"\ud800"</c>): valid JSON, but no string, and every later
+    /// read of it would throw. Null when there is none. Raw UTF-8 cannot carry one (the parser refuses it), so only
+    /// bodies with a <c>\uD8..\uDF</c> escape are walked.
+    /// </summary>
+    public static string? LoneSurrogate(ReadOnlySpan<byte> json)
+    {
+        if (!MayEscapeSurrogate(json)) return null;
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+        var path = new List<string>();
+        var indexes = new Stack<int>();
+        string? property = null;
+        void Enter(string segment) => path.Add(segment);
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.PropertyName:
+                    if (reader.ValueIsEscaped && !IsText(ref reader)) return Path(path, "(a property name)");
+                    property = reader.GetString();
+                    continue;
+                case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                    Enter(Segment(indexes, property));
+                    indexes.Push(reader.TokenType == JsonTokenType.StartArray ? 0 : -1);
+                    property = null;
+                    continue;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                    path.RemoveAt(path.Count - 1);
+                    indexes.Pop();
+                    Advance(indexes);
+                    continue;
+                case JsonTokenType.String when reader.ValueIsEscaped && !IsText(ref reader):
+                    return Path(path, Segment(indexes, property));
+            }
+            Advance(indexes);
+            property = null;
+        }
+        return null;
+
+        static bool IsText(ref Utf8JsonReader r)
+        {
+            try
+            {
+                r.GetString();
+                return true;
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        }
+        static string Segment(Stack<int> indexes, string? property) =>
+            indexes.Count == 0 ? "" : indexes.Peek() >= 0 ? $"[{indexes.Peek()}]" : property ?? "";
+        static void Advance(Stack<int> indexes)
+        {
+            if (indexes.Count > 0 && indexes.Peek() >= 0) indexes.Push(indexes.Pop() + 1);
+        }
+        static string Path(List<string> path, string last)
+        {
+            var joined = string.Join(".", path.Append(last).Where(s => s.Length > 0)).Replace(".[", "[");
+            return joined.Length == 0 ? "the value" : joined;
+        }
+    }
+
+    private static bool MayEscapeSurrogate(ReadOnlySpan<byte> json)
+    {
+        for (var i = json.IndexOf((byte)'\\'); i >= 0 && i + 3 < json.Length; )
+        {
+            if (json[i + 1] == 'u' && (json[i + 2] | 0x20) == 'd' && IsSurrogateDigit(json[i + 3])) return true;
+            var next = json[(i + 2)..].IndexOf((byte)'\\');
+            if (next < 0) return false;
+            i += 2 + next;
+        }
+        return false;
+
+        static bool IsSurrogateDigit(byte b) => b is (byte)'8' or (byte)'9' or (byte)'a' or (byte)'b' or (byte)'c' or (byte)'d' or (byte)'e' or (byte)'f'
+            or (byte)'A' or (byte)'B' or (byte)'C' or (byte)'D' or (byte)'E' or (byte)'F';
     }
 
     /// <summary>A parsed body and the pooled buffer under it.</summary>

@@ -9,6 +9,7 @@ namespace WebhookConsole.Features.Webhooks;
 public sealed partial class WebhookValidator(IFilterEvaluator filters)
 {
     public const int MaxHeaders = 20;
+    public const int MaxHeaderNameLength = 256;
 
     /// <summary>Set by the transport or by the dispatcher; a webhook may not override them.</summary>
     public static readonly IReadOnlySet<string> ReservedHeaders = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
@@ -38,6 +39,7 @@ public sealed partial class WebhookValidator(IFilterEvaluator filters)
 
         if (string.IsNullOrWhiteSpace(w.Name)) Add("name", "Give the webhook a name.");
         else if (w.Name.Length > 200) Add("name", "Keep the name to 200 characters or fewer.");
+        else if (w.Name.Any(char.IsControl)) Add("name", "The name cannot contain control characters such as line breaks.");
 
         if (w.Scope == WebhookScope.Kapp)
         {
@@ -75,10 +77,11 @@ public sealed partial class WebhookValidator(IFilterEvaluator filters)
         {
             var (name, value) = (w.Headers[i].Name, w.Headers[i].Value);
             var field = $"headers[{i}]";
-            if (string.IsNullOrWhiteSpace(name) || !HeaderNameRegex().IsMatch(name)) Add(field + ".name", $"'{name}' is not a valid header name (letters, digits and !#$%&'*+.^_`|~- only, no spaces).");
+            if (name?.Length > MaxHeaderNameLength) Add(field + ".name", $"Keep header names to {MaxHeaderNameLength} characters or fewer.");
+            else if (string.IsNullOrWhiteSpace(name) || !HeaderNameRegex().IsMatch(name)) Add(field + ".name", $"'{name}' is not a valid header name (letters, digits and !#$%&'*+.^_`|~- only, no spaces).");
             else if (ReservedHeaders.Contains(name) || name.StartsWith("Proxy-", StringComparison.OrdinalIgnoreCase)) Add(field + ".name", $"{name} is set by the console itself and cannot be overridden.");
             else if (!seen.Add(name)) Add(field + ".name", $"{name} appears twice.");
-            if (value is null || value.Contains('\r') || value.Contains('\n')) Add(field + ".value", "Header values cannot contain line breaks.");
+            if (value is null || value.Any(c => char.IsControl(c) && c != '\t')) Add(field + ".value", "Header values cannot contain line breaks or other control characters.");
             else if (value.Length > 4096) Add(field + ".value", "Keep header values to 4,096 characters or fewer.");
         }
 
@@ -103,6 +106,11 @@ public sealed partial class WebhookValidator(IFilterEvaluator filters)
         if (string.IsNullOrWhiteSpace(url))
         {
             add("url", "Enter the URL the webhook posts to.");
+            return;
+        }
+        if (url.Any(char.IsControl))
+        {
+            add("url", "The URL contains a control character (such as a line break); remove it.");
             return;
         }
         if (url.Length > 2048)

@@ -20,8 +20,9 @@ public sealed class EventMatcher(IFilterEvaluator filters)
         && (w.Scope != WebhookScope.Kapp || string.Equals(w.Kapp, e.Kapp, StringComparison.OrdinalIgnoreCase))
         && (string.IsNullOrEmpty(w.Form) || string.Equals(w.Form, e.Form, StringComparison.OrdinalIgnoreCase));
 
-    public List<MatchDecision> Decide(IEnumerable<Webhook> candidates, ValidEvent e)
+    public List<MatchDecision> Decide(IEnumerable<Webhook> candidates, ValidEvent e, FilterBudget? budget = null)
     {
+        budget ??= FilterBudget.Unlimited();
         var decisions = new List<MatchDecision>();
         ScriptBindings? bindings = null;
         foreach (var w in candidates.Where(w => Considers(w, e)).OrderBy(w => w.Name, StringComparer.OrdinalIgnoreCase))
@@ -37,8 +38,13 @@ public sealed class EventMatcher(IFilterEvaluator filters)
                 decisions.Add(new(w, OutcomeKind.SourceNotIncluded, $"source '{e.Source.ToString().ToLowerInvariant()}' not included (the webhook does not opt in to API events)", null));
                 continue;
             }
-            bindings ??= new ScriptBindings(e.Type, e.Action, e.Context, e.Kapp, e.Form, e.Source.ToString().ToLowerInvariant(), e.OccurredAt);
-            var filter = filters.EvaluateFilter(w.Filter, bindings);
+            if (budget.Exhausted)
+            {
+                decisions.Add(new(w, OutcomeKind.FilterError, budget.ExhaustedMessage, null));
+                continue;
+            }
+            var b = bindings ??= new ScriptBindings(e.Type, e.Action, e.Context, e.Kapp, e.Form, e.Source.ToString().ToLowerInvariant(), e.OccurredAt);
+            var filter = budget.Measure(() => filters.EvaluateFilter(w.Filter, b));
             if (filter.Error is { } error)
             {
                 decisions.Add(new(w, OutcomeKind.FilterError, $"filter error: {error}", null));
@@ -49,7 +55,7 @@ public sealed class EventMatcher(IFilterEvaluator filters)
                 decisions.Add(new(w, OutcomeKind.FilterFalse, FilterFalseMessage, null));
                 continue;
             }
-            var url = filters.RenderTemplate(w.Url, bindings);
+            var url = budget.Measure(() => filters.RenderTemplate(w.Url, b));
             if (url.Error is { } urlError)
             {
                 decisions.Add(new(w, OutcomeKind.UrlTemplateError, $"URL template error: {urlError}", null));

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Dispatching;
+using WebhookConsole.Filtering;
 using WebhookConsole.Payloads;
 
 namespace WebhookConsole.Events;
@@ -27,12 +28,13 @@ public sealed class EventProcessor : IAsyncDisposable
     private readonly IDeliveryQueue _queue;
     private readonly WriteGate _gate;
     private readonly EventsOptions _options;
+    private readonly FilteringOptions _filtering;
     private readonly TimeProvider _time;
     private readonly Channel<WriteRequest> _requests = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
 
     public EventProcessor(IDbContextFactory<AppDbContext> dbFactory, WebhookIndex index, EventMatcher matcher, IDeliveryQueue queue, WriteGate gate,
-        Microsoft.Extensions.Options.IOptions<EventsOptions> options, TimeProvider time)
+        Microsoft.Extensions.Options.IOptions<EventsOptions> options, Microsoft.Extensions.Options.IOptions<FilteringOptions> filtering, TimeProvider time)
     {
         _dbFactory = dbFactory;
         _index = index;
@@ -40,6 +42,7 @@ public sealed class EventProcessor : IAsyncDisposable
         _queue = queue;
         _gate = gate;
         _options = options.Value;
+        _filtering = filtering.Value;
         _time = time;
         _writer = Task.Run(WriteLoopAsync);
     }
@@ -55,7 +58,8 @@ public sealed class EventProcessor : IAsyncDisposable
         var now = _time.GetUtcNow().UtcDateTime;
         // Filters, templates and payloads run on the request's thread, before the write, so the write stays short.
         var prepared = new List<Prepared>(events.Count);
-        foreach (var e in events) prepared.Add(Prepare(e, await _index.ForEventAsync(e.Type, e.Action, ct), now));
+        var budget = _filtering.NewRequestBudget();
+        foreach (var e in events) prepared.Add(Prepare(e, await _index.ForEventAsync(e.Type, e.Action, ct), now, budget));
         var request = new WriteRequest(prepared, new TaskCompletionSource<EventReply[]>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_requests.Writer.TryWrite(request)) throw new ObjectDisposedException(nameof(EventProcessor));
         // Once handed over, the events are stored even if the caller goes away: the platform may retry with the same id.
@@ -158,7 +162,7 @@ public sealed class EventProcessor : IAsyncDisposable
         await _writer;
     }
 
-    private Prepared Prepare(ValidEvent e, IReadOnlyList<Webhook> candidates, DateTime now)
+    private Prepared Prepare(ValidEvent e, IReadOnlyList<Webhook> candidates, DateTime now, FilterBudget budget)
     {
         var row = new Event
         {
@@ -177,7 +181,7 @@ public sealed class EventProcessor : IAsyncDisposable
         var jobs = new List<LeasedJob>();
         var jobRefs = new List<JobRef>();
         var skipped = new List<SkippedWebhook>();
-        foreach (var decision in _matcher.Decide(candidates, e))
+        foreach (var decision in _matcher.Decide(candidates, e, budget))
         {
             var w = decision.Webhook;
             Guid? jobId = null;

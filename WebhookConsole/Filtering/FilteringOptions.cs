@@ -8,4 +8,8 @@ public sealed class FilteringOptions
     public long MemoryLimitBytes { get; set; } = 8 * 1024 * 1024;
     public int MaxRecursionDepth { get; set; } = 64;
     public int MaxCachedScripts { get; set; } = 10_000;
+    /// <summary>Filter and template time one request (a batch) may spend in all; past it the rest fail closed.</summary>
+    public int RequestBudgetMilliseconds { get; set; } = 2_000;
+
+    public FilterBudget NewRequestBudget() => new(TimeSpan.FromMilliseconds(RequestBudgetMilliseconds));
 }

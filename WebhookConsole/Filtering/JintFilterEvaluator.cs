@@ -17,9 +17,9 @@ namespace WebhookConsole.Filtering;
 /// <remarks>
 /// Building an engine costs more than running a typical filter (about 5x here), so each thread keeps one
 /// engine and re-points its bindings at the event being decided. That engine is hardened so one script
-/// cannot leave anything behind for the next: every built-in and the global object are frozen, and a
-/// script that declares anything outside a function (a <c>var</c> would become a global) runs on a fresh
-/// engine of its own, as every script used to.
+/// cannot leave anything behind for the next: every object reachable from the realm is frozen (see
+/// <see cref="PooledEngine"/>), and a script that declares anything outside a function (a <c>var</c> would
+/// become a global) runs on a fresh engine of its own.
 /// </remarks>
 public sealed class JintFilterEvaluator : IFilterEvaluator
 {
@@ -106,6 +106,10 @@ public sealed class JintFilterEvaluator : IFilterEvaluator
         {
             return (null, new ScriptError(ScriptErrorKind.StatementLimit, $"The script ran more than {_options.MaxStatements:N0} statements; look for an endless loop."));
         }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            return (null, new ScriptError(ScriptErrorKind.Timeout, $"A regular expression ran longer than {_options.TimeoutMilliseconds} ms; look for nested quantifiers such as (a+)+."));
+        }
         catch (TimeoutException)
         {
             return (null, new ScriptError(ScriptErrorKind.Timeout, $"The script ran longer than {_options.TimeoutMilliseconds} ms; look for an endless loop or heavy work."));
@@ -117,6 +121,10 @@ public sealed class JintFilterEvaluator : IFilterEvaluator
         catch (RecursionDepthOverflowException)
         {
             return (null, new ScriptError(ScriptErrorKind.RecursionLimit, $"Calls nested deeper than {_options.MaxRecursionDepth}; look for a function that calls itself without end."));
+        }
+        catch (AllocationLimitException ex)
+        {
+            return (null, new ScriptError(ScriptErrorKind.MemoryLimit, ex.Message));
         }
         catch (ExecutionCanceledException)
         {
@@ -175,20 +183,42 @@ public sealed class JintFilterEvaluator : IFilterEvaluator
     /// <summary>One thread's engine: built once, hardened, its bindings reading whichever event is current.</summary>
     private sealed class PooledEngine
     {
-        // Freezes what a script could otherwise change for the next one: the built-ins, their prototypes, the global object.
+        // Freezes everything a script can reach without making it itself: the walk starts at the global object and at
+        // the intrinsics only reachable through instances (the iterator, generator and async prototypes), and follows
+        // every own property (data and accessor, string and symbol keys) and every prototype. A list of names would
+        // miss whatever it did not name (an earlier version froze only the globals, and %ArrayIteratorPrototype%.next
+        // stayed writable). The legacy RegExp statics ($1-$9, lastMatch, input...) are removed first: they are
+        // accessors over the engine's last match, so one event's data would be readable by the next filter.
         private static readonly Prepared<Script> Harden = Engine.PrepareScript("""
             (function () {
               'use strict';
-              const g = globalThis;
-              for (const name of Object.getOwnPropertyNames(g)) {
-                const v = g[name];
-                if (v !== null && (typeof v === 'object' || typeof v === 'function')) {
-                  Object.freeze(v);
-                  if (typeof v === 'function' && v.prototype) Object.freeze(v.prototype);
+              var legacy = ['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9', 'input', '$_', 'lastMatch', '$&',
+                            'lastParen', '$+', 'leftContext', '$`', 'rightContext', "$'"];
+              for (var i = 0; i < legacy.length; i++) delete RegExp[legacy[i]];
+              var getProto = Object.getPrototypeOf, ownKeys = Reflect.ownKeys, describe = Object.getOwnPropertyDescriptor, freeze = Object.freeze;
+              var seen = new Set();
+              var pending = [
+                globalThis,
+                getProto([][Symbol.iterator]()), getProto(''[Symbol.iterator]()), getProto(new Map()[Symbol.iterator]()),
+                getProto(new Set()[Symbol.iterator]()), getProto('a'.matchAll(/a/g)),
+                getProto(function* () {}), getProto(async function () {}), getProto(async function* () {}), getProto(async () => {}),
+                getProto((function* () {})()), getProto((async function* () {})()),
+                describe(Function.prototype, 'caller') ? describe(Function.prototype, 'caller').get : null,
+                (function () { return arguments; })()
+              ];
+              while (pending.length > 0) {
+                var o = pending.pop();
+                if (o === null || o === undefined || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o)) continue;
+                seen.add(o);
+                pending.push(getProto(o));
+                var keys = ownKeys(o);
+                for (var k = 0; k < keys.length; k++) {
+                  var d = describe(o, keys[k]);
+                  if (d === undefined) continue;
+                  if ('value' in d) pending.push(d.value); else { pending.push(d.get); pending.push(d.set); }
                 }
+                freeze(o);
               }
-              Object.freeze(Object.getPrototypeOf(function () {}));
-              Object.freeze(g);
             })();
             """, strict: true);
 
@@ -222,7 +252,10 @@ public sealed class JintFilterEvaluator : IFilterEvaluator
             .MaxStatements(_options.MaxStatements)
             .LimitMemory(_options.MemoryLimitBytes)
             .MaxArraySize((uint)100_000)
+            // .NET regexes backtrack: without this, /^(a+)+$/ on form input ran 10 s against a 250 ms limit.
+            .RegexTimeoutInterval(TimeSpan.FromMilliseconds(_options.TimeoutMilliseconds))
             .DisableStringCompilation());
+        AllocationGuards.Install(engine, _options.MemoryLimitBytes);
         foreach (var name in ScriptBindings.AllBindings)
         {
             var binding = name;

@@ -6,6 +6,8 @@ using Jint.Native;
 using Jint.Native.Json;
 using Jint.Runtime;
 using Jint.Runtime.Interop;
+using Jint.Runtime.Descriptors;
+using Jint.Native.Object;
 using Microsoft.Extensions.Options;
 
 namespace WebhookConsole.Filtering;
@@ -50,10 +52,41 @@ public sealed class JintFilterEvaluator : IFilterEvaluator
             {
                 return new ScriptError(ScriptErrorKind.Template, "Empty ${} expression.", 1, part.Offset + 1);
             }
-            if (Prepare(part.Text, out _) is { } error) return UrlTemplate.Shift(error, part.Offset);
+            if (Prepare(part.Text, out var prepared) is { } error) return UrlTemplate.Shift(error, part.Offset);
+            // Where a webhook posts (and so who receives its headers and signature) is the admins' and the platform's
+            // choice, never that of whoever fills in the form: see UrlTemplate.OriginEnd.
+            if (part.Offset < UrlTemplate.OriginEnd(parts) && !IsPlatformConfiguration(prepared.Script.Program!))
+            {
+                return new ScriptError(ScriptErrorKind.Template,
+                    $"${{{part.Text}}} is in the URL's scheme or host: only literal text and space(), kapp() and form() may choose where a webhook posts " +
+                    "(submitted data such as values() or user() may go in the path or query).", 1, part.Offset - 1);
+            }
         }
         return null;
     }
+
+    private static readonly HashSet<string> PlatformBindings = new(StringComparer.Ordinal) { "space", "kapp", "form" };
+
+    /// <summary>
+    /// Whether an expression reads only literals and the platform's configuration (<c>space()</c>, <c>kapp()</c>,
+    /// <c>form()</c> with literal keys), combined with operators and string methods. Any other name — values(),
+    /// user(), event(), a variable — could carry what a person typed.
+    /// </summary>
+    private static bool IsPlatformConfiguration(Node node) => node switch
+    {
+        Script script => script.Body.All(IsPlatformConfiguration),
+        ExpressionStatement statement => IsPlatformConfiguration(statement.Expression),
+        Literal => true,
+        TemplateLiteral template => template.Expressions.All(IsPlatformConfiguration),
+        BinaryExpression binary => IsPlatformConfiguration(binary.Left) && IsPlatformConfiguration(binary.Right),
+        ConditionalExpression c => IsPlatformConfiguration(c.Test) && IsPlatformConfiguration(c.Consequent) && IsPlatformConfiguration(c.Alternate),
+        CallExpression { Callee: Identifier callee } call => PlatformBindings.Contains(callee.Name) && call.Arguments.All(a => a is Literal),
+        CallExpression { Callee: MemberExpression { Computed: false } method } call =>
+            IsPlatformConfiguration(method.Object) && call.Arguments.All(IsPlatformConfiguration),
+        MemberExpression { Computed: false } member => IsPlatformConfiguration(member.Object),
+        MemberExpression { Computed: true, Property: Literal } member => IsPlatformConfiguration(member.Object),
+        _ => false,
+    };
 
     public FilterResult EvaluateFilter(string? filter, ScriptBindings bindings)
     {
@@ -68,6 +101,7 @@ public sealed class JintFilterEvaluator : IFilterEvaluator
         var parts = UrlTemplate.Parse(template, out var parseError);
         if (parseError is not null) return new TemplateResult(null, parseError);
         var sb = new System.Text.StringBuilder(template.Length + 32);
+        var originEnd = UrlTemplate.OriginEnd(parts);
         foreach (var part in parts)
         {
             if (!part.IsExpression)
@@ -75,13 +109,29 @@ public sealed class JintFilterEvaluator : IFilterEvaluator
                 sb.Append(part.Text);
                 continue;
             }
+            // A webhook saved before this rule existed is held to it too.
+            if (part.Offset < originEnd && Prepare(part.Text, out var prepared) is null && !IsPlatformConfiguration(prepared.Script.Program!))
+            {
+                return new TemplateResult(null, new ScriptError(ScriptErrorKind.Template,
+                    $"${{{part.Text}}} chooses the URL's scheme or host from submitted data; edit the webhook so only space(), kapp() and form() do.", 1, part.Offset - 1));
+            }
             var (value, error) = Run(part.Text, bindings);
             if (error is not null) return new TemplateResult(null, UrlTemplate.Shift(error, part.Offset));
             var text = value is null || value.IsNull() || value.IsUndefined() ? "" : TypeConverter.ToString(value);
-            sb.Append(Uri.EscapeDataString(text));
+            // In the scheme and host the value is platform configuration (validated at save) and used as it is,
+            // so "${space('attribute:Task Server Scheme')}://${space('attribute:Task Server Host')}" works; the
+            // rest is encoded, so a value cannot end the path or start a query.
+            sb.Append(part.Offset < originEnd ? text : Uri.EscapeDataString(text));
         }
-        return new TemplateResult(sb.ToString(), null);
+        var url = sb.ToString();
+        if (Dispatching.OutboundUrl.Check(url) is { } invalid)
+        {
+            return new TemplateResult(null, new ScriptError(ScriptErrorKind.Template, $"The URL rendered as '{Truncate(url, 200)}': {invalid}"));
+        }
+        return new TemplateResult(url, null);
     }
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
 
     private (JsValue? Value, ScriptError? Error) Run(string code, ScriptBindings bindings)
     {
@@ -189,53 +239,44 @@ public sealed class JintFilterEvaluator : IFilterEvaluator
         // miss whatever it did not name (an earlier version froze only the globals, and %ArrayIteratorPrototype%.next
         // stayed writable). The legacy RegExp statics ($1-$9, lastMatch, input...) are removed first: they are
         // accessors over the engine's last match, so one event's data would be readable by the next filter.
-        private static readonly Prepared<Script> Harden = Engine.PrepareScript("""
+        // The walk runs in C#, outside the script limits: on a busy machine a first run in script took over 250 ms.
+        private static readonly Prepared<Script> Seeds = Engine.PrepareScript("""
             (function () {
               'use strict';
               var legacy = ['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9', 'input', '$_', 'lastMatch', '$&',
                             'lastParen', '$+', 'leftContext', '$`', 'rightContext', "$'"];
               for (var i = 0; i < legacy.length; i++) delete RegExp[legacy[i]];
-              var getProto = Object.getPrototypeOf, ownKeys = Reflect.ownKeys, describe = Object.getOwnPropertyDescriptor, freeze = Object.freeze;
-              var seen = new Set();
-              var pending = [
-                globalThis,
-                getProto([][Symbol.iterator]()), getProto(''[Symbol.iterator]()), getProto(new Map()[Symbol.iterator]()),
-                getProto(new Set()[Symbol.iterator]()), getProto('a'.matchAll(/a/g)),
-                getProto(function* () {}), getProto(async function () {}), getProto(async function* () {}), getProto(async () => {}),
-                getProto((function* () {})()), getProto((async function* () {})()),
-                describe(Function.prototype, 'caller') ? describe(Function.prototype, 'caller').get : null,
-                (function () { return arguments; })()
-              ];
-              while (pending.length > 0) {
-                var o = pending.pop();
-                if (o === null || o === undefined || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o)) continue;
-                seen.add(o);
-                pending.push(getProto(o));
-                var keys = ownKeys(o);
-                for (var k = 0; k < keys.length; k++) {
-                  var d = describe(o, keys[k]);
-                  if (d === undefined) continue;
-                  if ('value' in d) pending.push(d.value); else { pending.push(d.get); pending.push(d.set); }
-                }
-                freeze(o);
-              }
-            })();
+              var p = Object.getPrototypeOf;
+              return [globalThis, p([][Symbol.iterator]()), p(''[Symbol.iterator]()), p(new Map()[Symbol.iterator]()),
+                p(new Set()[Symbol.iterator]()), p('a'.matchAll(/a/g)), p(function* () {}), p(async function () {}),
+                p(async function* () {}), p(async () => {}), p((function* () {})()), p((async function* () {})()),
+                Object.getOwnPropertyDescriptor(Function.prototype, 'caller').get, (function () { return arguments; })()];
+            })()
             """, strict: true);
 
         public PooledEngine(JintFilterEvaluator owner)
         {
             Engine = owner.CreateEngine(() => Current ?? throw new InvalidOperationException("No event is being evaluated."));
-            // The engine's own time limit applies here too, and a cold start (JIT) can exceed it; freezing twice is harmless.
-            for (var attempt = 1; ; attempt++)
+            var freeze = Engine.Evaluate("Object.freeze");
+            var seeds = Engine.Evaluate(Seeds).AsArray();
+            var pending = new Stack<JsValue>(seeds);
+            var seen = new HashSet<ObjectInstance>(ReferenceEqualityComparer.Instance);
+            while (pending.TryPop(out var value))
             {
-                try
+                if (value is not ObjectInstance o || !seen.Add(o)) continue;
+                if (o.Prototype is { } prototype) pending.Push(prototype);
+                foreach (var key in o.GetOwnPropertyKeys(Types.String | Types.Symbol))
                 {
-                    Engine.Execute(Harden);
-                    return;
+                    var d = o.GetOwnProperty(key);
+                    if (d == PropertyDescriptor.Undefined) continue;
+                    if (d.IsAccessorDescriptor())
+                    {
+                        if (d.Get is { } get) pending.Push(get);
+                        if (d.Set is { } set) pending.Push(set);
+                    }
+                    else if (d.Value is { } v) pending.Push(v);
                 }
-                catch (TimeoutException) when (attempt < 5)
-                {
-                }
+                Engine.Call(freeze, JsValue.Undefined, [o]);
             }
         }
 

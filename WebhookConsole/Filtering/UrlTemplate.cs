@@ -34,6 +34,40 @@ public static class UrlTemplate
         return parts;
     }
 
+    /// <summary>
+    /// Where the scheme and authority end in the template: at the first literal '/', '?' or '#' after a literal
+    /// "://", or, when the template has no literal "://" before it, at the first literal '/', '?' or '#' (the
+    /// scheme and host then come whole from an expression, as in <c>${space('attribute:Base URL')}/hook</c>).
+    /// Without either, the whole template is origin. Expressions starting before this offset choose the origin.
+    /// </summary>
+    public static int OriginEnd(IReadOnlyList<Part> parts)
+    {
+        var afterScheme = false;
+        foreach (var part in parts)
+        {
+            if (part.IsExpression) continue;
+            var from = 0;
+            if (!afterScheme)
+            {
+                var separator = part.Text.IndexOf("://", StringComparison.Ordinal);
+                var firstDelimiter = part.Text.IndexOfAny(['/', '?', '#']);
+                if (separator >= 0 && separator <= firstDelimiter)
+                {
+                    afterScheme = true;
+                    from = separator + 3;
+                }
+                else if (firstDelimiter >= 0)
+                {
+                    return part.Offset + firstDelimiter;
+                }
+                else continue;
+            }
+            var end = part.Text.IndexOfAny(['/', '?', '#'], from);
+            if (end >= 0) return part.Offset + end;
+        }
+        return int.MaxValue;
+    }
+
     /// <summary>Moves an error found inside one expression to its column in the whole template.</summary>
     public static ScriptError Shift(ScriptError error, int offset) =>
         error.Line is 1 or null ? error with { Line = 1, Column = (error.Column ?? 1) + offset } : error;

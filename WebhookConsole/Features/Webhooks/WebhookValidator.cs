@@ -123,9 +123,12 @@ public sealed partial class WebhookValidator(IFilterEvaluator filters)
             add("url", templateError.ToString());
             return;
         }
-        // Check the shape with each ${...} replaced by a sample value.
+        // Check the shape with each ${...} replaced by a sample value: a scheme that comes from the platform's
+        // configuration is checked when the URL is rendered.
         var parts = UrlTemplate.Parse(url, out _);
-        var sample = string.Concat(parts.Select(p => p.IsExpression ? "x" : p.Text));
+        var schemeFromExpression = parts.Count > 0 && parts[0].IsExpression && parts.Skip(1).FirstOrDefault() is { IsExpression: false } next && next.Text.StartsWith("://", StringComparison.Ordinal);
+        var sample = string.Concat(parts.Select((p, i) => !p.IsExpression ? p.Text : i == 0 && schemeFromExpression ? "https" : "x"));
+        if (parts.Count > 0 && parts[0].IsExpression && !schemeFromExpression) sample = "https://x" + sample[1..];
         if (!Uri.TryCreate(sample, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
         {
             add("url", "Enter an absolute http:// or https:// URL, such as https://example.com/hooks/${form('slug')}.");

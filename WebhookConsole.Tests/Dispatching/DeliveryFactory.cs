@@ -29,7 +29,7 @@ public class DeliveryFactory : ConsoleFactory
         builder.UseSetting("Dispatch:RecoveryIntervalSeconds", "1");
     }
 
-    public async Task<WebhookView> CreateWebhookAsync(string url, string? secretScheme = "none", string? secret = null, bool asyncAck = false, int timeoutSeconds = 2, string? kapp = null, List<HeaderEntry>? headers = null)
+    public async Task<WebhookView> CreateWebhookAsync(string url, string? secretScheme = "none", string? secret = null, bool asyncAck = false, int timeoutSeconds = 2, string? kapp = null, List<HeaderInput>? headers = null)
     {
         await using var scope = Services.CreateAsyncScope();
         var result = await scope.ServiceProvider.GetRequiredService<WebhookService>().CreateAsync(Actor.System, new WebhookInput

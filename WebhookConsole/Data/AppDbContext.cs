@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Data.Entities;
@@ -10,8 +11,10 @@ namespace WebhookConsole.Data;
 /// (install the tool once with <c>dotnet tool install -g dotnet-ef</c>). A test fails while the model
 /// has changes no migration captures.
 /// </remarks>
-public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<AppUser>(options)
+public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
 {
+    /// <summary>The Data Protection key ring: it encrypts the secrets at rest and the sign-in cookies (back it up with the database).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Webhook> Webhooks => Set<Webhook>();
     public DbSet<Event> Events => Set<Event>();
     public DbSet<EventOutcome> EventOutcomes => Set<EventOutcome>();

@@ -15,6 +15,7 @@ public sealed class DatabaseInitializer(
     IDbContextFactory<AppDbContext> dbFactory,
     UserManager<AppUser> users,
     RoleManager<IdentityRole> roles,
+    SecretsMigration secrets,
     IConfiguration configuration,
     ILogger<DatabaseInitializer> logger)
 {
@@ -31,6 +32,7 @@ public sealed class DatabaseInitializer(
             if (!await roles.RoleExistsAsync(role)) await roles.CreateAsync(new IdentityRole(role));
         }
 
+        await secrets.RunAsync(ct);
         if (!await users.Users.AnyAsync(ct)) await SeedAdminAsync();
         await SeedApiKeyAsync(ct);
     }

@@ -16,7 +16,7 @@ public static class CallbackApi
 {
     public static IEndpointRouteBuilder MapCallbackApi(this IEndpointRouteBuilder app)
     {
-        app.MapPut("/api/v1/notifications/{key}", async (string key, HttpRequest request, IDbContextFactory<AppDbContext> dbFactory, TimeProvider time, CancellationToken ct) =>
+        app.MapPut("/api/v1/notifications/{key}", async (string key, HttpRequest request, IDbContextFactory<AppDbContext> dbFactory, Security.SecretProtector secrets, TimeProvider time, CancellationToken ct) =>
         {
             var unauthorized = Results.Problem(statusCode: 401, title: "Authentication required",
                 detail: "Send 'Authorization: Bearer {webhookId}:{callbackSecret}' with the callback credentials shown in the webhook's editor.");
@@ -28,7 +28,7 @@ public static class CallbackApi
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var webhook = await db.Webhooks.AsNoTracking().Where(w => w.Id == webhookId).Select(w => new { w.CallbackSecret, w.AsyncAck }).FirstOrDefaultAsync(ct);
             if (webhook?.CallbackSecret is null || !webhook.AsyncAck
-                || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(webhook.CallbackSecret), Encoding.UTF8.GetBytes(credentials[1])))
+                || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(secrets.Reveal(webhook.CallbackSecret)!), Encoding.UTF8.GetBytes(credentials[1])))
             {
                 return unauthorized;
             }

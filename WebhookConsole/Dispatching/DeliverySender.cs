@@ -22,7 +22,7 @@ public sealed record SendResult(
 }
 
 /// <summary>Sends a job's request: signed, with the webhook's timeout, no redirects, through the SSRF guard.</summary>
-public sealed class DeliverySender(IHttpClientFactory clients, IOptions<DispatchOptions> options, TimeProvider time)
+public sealed class DeliverySender(IHttpClientFactory clients, IOptions<DispatchOptions> options, Security.SecretProtector secrets, TimeProvider time)
 {
     public const string ClientName = "deliveries";
 
@@ -31,7 +31,8 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<Dispatch
         var started = time.GetUtcNow();
         // Encoded once: the signature is over exactly the bytes sent.
         var bodyBytes = Encoding.UTF8.GetBytes(job.RequestBody);
-        var signed = Signing.Apply(webhook.SigningScheme, webhook.SigningSecret, job.Id, job.Url, bodyBytes, started);
+        var signed = Signing.Apply(webhook.SigningScheme, secrets.Reveal(webhook.SigningSecret), job.Id, job.Url, bodyBytes, started);
+        // Recorded as the job holds them (secret values masked); sent with the webhook's secret values added now.
         var requestHeaders = job.RequestHeaders.Concat(signed.Headers).ToList();
         var watch = Stopwatch.StartNew();
         var timeout = TimeSpan.FromSeconds(Math.Clamp(webhook.TimeoutSeconds, 1, 60));
@@ -49,7 +50,9 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<Dispatch
             request.Content = new ByteArrayContent(bodyBytes);
             foreach (var h in requestHeaders)
             {
-                if (!request.Headers.TryAddWithoutValidation(h.Name, h.Value)) request.Content.Headers.TryAddWithoutValidation(h.Name, h.Value);
+                var value = h.Secret ? SecretValue(webhook, h.Name) : h.Value;
+                if (value is null) continue; // the webhook no longer has that header
+                if (!request.Headers.TryAddWithoutValidation(h.Name, value)) request.Content.Headers.TryAddWithoutValidation(h.Name, value);
             }
             request.Headers.UserAgent.ParseAdd("WebhookConsole/1.0");
 
@@ -105,6 +108,15 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<Dispatch
         for (Exception? e = ex; e is not null; e = e.InnerException)
         {
             if (e is T found) return found;
+        }
+        return null;
+    }
+
+    private string? SecretValue(Webhook webhook, string name)
+    {
+        foreach (var h in webhook.Headers)
+        {
+            if (h.Secret && string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase)) return secrets.Reveal(h.Value);
         }
         return null;
     }

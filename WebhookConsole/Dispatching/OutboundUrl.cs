@@ -27,8 +27,9 @@ public static class OutboundUrl
     }
 }
 
-/// <summary>The request headers a job of a webhook is written with.</summary>
+/// <summary>The request headers a job of a webhook is written with: secret ones masked, their values added at send time.</summary>
 public static class JobRequest
 {
-    public static List<HeaderEntry> Headers(Webhook w) => [new HeaderEntry("Content-Type", "application/json"), .. w.Headers];
+    public static List<HeaderEntry> Headers(Webhook w) =>
+        [new HeaderEntry("Content-Type", "application/json"), .. w.Headers.Select(h => h.Secret ? new HeaderEntry(h.Name, HeaderEntry.Masked, true) : h)];
 }

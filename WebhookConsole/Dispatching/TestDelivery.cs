@@ -39,7 +39,7 @@ public sealed class TestDelivery(IDbContextFactory<AppDbContext> dbFactory, IFil
             EventType = w.Type,
             EventAction = w.Event,
             Url = url.Value!,
-            RequestHeaders = [new HeaderEntry("Content-Type", "application/json"), .. w.Headers],
+            RequestHeaders = JobRequest.Headers(w),
             RequestBody = PayloadBuilder.Build(new PayloadInput(id, w, w.Type, w.Event, kapp, w.Form, now, context)),
             Status = JobStatus.Pending,
             IsTest = true,

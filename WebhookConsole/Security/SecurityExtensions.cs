@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
@@ -15,6 +16,10 @@ public static class SecurityExtensions
     {
         var services = builder.Services;
         services.AddMemoryCache();
+        // One key ring for every instance, in the database: the secrets at rest and the sign-in cookies.
+        services.AddDataProtection().SetApplicationName("WebhookConsole").PersistKeysToDbContext<AppDbContext>();
+        services.AddSingleton<SecretProtector>();
+        services.AddSingleton<SecretsMigration>();
         services.AddSingleton(TimeProvider.System);
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityStateProvider>();

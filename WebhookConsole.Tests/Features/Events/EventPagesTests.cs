@@ -25,6 +25,7 @@ public class EventPagesTests : MudTestContext
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<IFilterEvaluator>(new JintFilterEvaluator(Options.Create(new FilteringOptions())));
         Services.AddSingleton(Options.Create(new EventsOptions()));
+        Services.AddSingleton(Options.Create(new FilteringOptions()));
         Services.AddSingleton<IDeliveryQueue>(_queue);
         Services.AddSingleton<WebhookConsole.Data.WriteGate>();
         Services.AddSingleton<WebhookIndex>();

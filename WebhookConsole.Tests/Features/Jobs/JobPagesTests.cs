@@ -36,6 +36,7 @@ public class JobPagesTests : MudTestContext
         Services.AddSingleton<WebhookValidator>();
         Services.AddSingleton<WebhookIndex>();
         Services.AddSingleton<RecoverySignal>();
+        Services.AddSingleton(new WebhookConsole.Security.SecretProtector(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider()));
         Services.AddScoped<WebhookService>();
         var auth = AddAuthorization();
         auth.SetAuthorized("support@test.local");

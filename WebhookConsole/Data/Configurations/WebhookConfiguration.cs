@@ -17,8 +17,8 @@ public class WebhookConfiguration : IEntityTypeConfiguration<Webhook>
         b.Property(w => w.Url).HasMaxLength(2048);
         b.Property(w => w.Headers).HasJsonConversion();
         b.Property(w => w.FieldAliases).HasJsonConversion();
-        b.Property(w => w.SigningSecret).HasMaxLength(200);
-        b.Property(w => w.CallbackSecret).HasMaxLength(200);
+        b.Property(w => w.SigningSecret).HasMaxLength(1000); // Data Protection ciphertext, not the secret itself
+        b.Property(w => w.CallbackSecret).HasMaxLength(1000);
         b.Property(w => w.Version).IsConcurrencyToken();
         // Names are unique per scope: per Space, and per kapp inside a Kapp scope.
         b.HasIndex(w => new { w.Scope, w.Kapp, w.NormalizedName }).IsUnique();

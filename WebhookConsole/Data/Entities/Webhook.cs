@@ -6,7 +6,15 @@ public enum PayloadFormat { Kinetic, Portal, Doforms, Jodoo }
 
 public enum SigningScheme { Standard, Github, Jodoo, None }
 
-public sealed record HeaderEntry(string Name, string Value);
+/// <summary>
+/// A request header. A secret one's value is write-only: on a webhook it is stored encrypted, on jobs and attempts it
+/// is stored masked, and the sender adds the real value from the webhook at send time.
+/// </summary>
+public sealed record HeaderEntry(string Name, string Value,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool Secret = false)
+{
+    public const string Masked = "••••";
+}
 
 /// <summary>A webhook definition: which event fires it, what runs, where it is sent and how.</summary>
 public class Webhook

@@ -16,7 +16,7 @@ public sealed record WebhookInput
     public string? Form { get; init; }
     public string? Filter { get; init; }
     public string? Url { get; init; }
-    public List<HeaderEntry>? Headers { get; init; }
+    public List<HeaderInput>? Headers { get; init; }
     public string? PayloadFormat { get; init; }
     public Dictionary<string, string>? FieldAliases { get; init; }
     public SigningInput? Signing { get; init; }
@@ -30,18 +30,31 @@ public sealed record WebhookInput
 
 public sealed record SigningInput(string? Scheme, string? Secret);
 
+/// <summary>
+/// A header as written. <c>Secret</c> left out means "secret if the name looks like a credential"; a secret header
+/// sent without a value keeps the value it has (values are write-only).
+/// </summary>
+public sealed record HeaderInput(string? Name, string? Value, bool? Secret = null);
+
+/// <summary>A header as read: a secret one says that it has a value, never what it is.</summary>
+public sealed record HeaderView(string Name, string? Value, bool Secret, bool HasValue)
+{
+    public static HeaderView From(HeaderEntry h) => h.Secret ? new(h.Name, null, true, h.Value.Length > 0) : new(h.Name, h.Value, false, h.Value.Length > 0);
+}
+
 public sealed record SigningView(string Scheme, bool HasSecret);
 
 public sealed record WebhookView(
     Guid Id, string Name, string Scope, string? Kapp, string Type, string Event, string? Form, string Filter, string Url,
-    List<HeaderEntry> Headers, string PayloadFormat, Dictionary<string, string> FieldAliases, SigningView Signing,
+    List<HeaderView> Headers, string PayloadFormat, Dictionary<string, string> FieldAliases, SigningView Signing,
     bool HasSecret, bool IncludeApiEvents, bool AsyncAck, string? CallbackSecret, bool Enabled, int TimeoutSeconds,
     int ConsecutiveFailures, string? DisabledReason, DateTime CreatedAt, string? CreatedBy, DateTime UpdatedAt, string? UpdatedBy, long Version)
 {
-    public static WebhookView From(Webhook w) => new(
+    /// <summary>The view of a stored webhook; the callback secret is given in plain (only Admins and webhook keys read webhooks).</summary>
+    public static WebhookView From(Webhook w, string? callbackSecret) => new(
         w.Id, w.Name, w.Scope.ToString(), w.Scope == WebhookScope.Kapp ? w.Kapp : null, w.Type, w.Event, w.Form, w.Filter, w.Url,
-        [.. w.Headers], WebhookNames.Format(w.PayloadFormat), new(w.FieldAliases), new SigningView(WebhookNames.Format(w.SigningScheme), w.SigningSecret is { Length: > 0 }),
-        w.SigningSecret is { Length: > 0 }, w.IncludeApiEvents, w.AsyncAck, w.AsyncAck ? w.CallbackSecret : null, w.Enabled, w.TimeoutSeconds,
+        w.Headers.Select(HeaderView.From).ToList(), WebhookNames.Format(w.PayloadFormat), new(w.FieldAliases), new SigningView(WebhookNames.Format(w.SigningScheme), w.SigningSecret is { Length: > 0 }),
+        w.SigningSecret is { Length: > 0 }, w.IncludeApiEvents, w.AsyncAck, w.AsyncAck ? callbackSecret : null, w.Enabled, w.TimeoutSeconds,
         w.ConsecutiveFailures, w.DisabledReason, w.CreatedAt, w.CreatedBy, w.UpdatedAt, w.UpdatedBy, w.Version);
 }
 

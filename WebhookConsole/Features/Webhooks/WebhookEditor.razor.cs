@@ -55,7 +55,7 @@ public partial class WebhookEditor
 
     private async Task ReloadAsync()
     {
-        _view = await Webhooks.GetAsync(Id!.Value);
+        _view = await Webhooks.GetAsync(Id!.Value, _actor);
         _notFound = _view is null;
         _form = _view is null ? null : WebhookForm.From(_view);
         _conflict = null;

@@ -40,7 +40,7 @@ public sealed class WebhookForm
         Form = w.Form ?? "",
         Filter = w.Filter,
         Url = w.Url,
-        Headers = w.Headers.Select(h => new EditableHeader { Name = h.Name, Value = h.Value }).ToList(),
+        Headers = w.Headers.Select(h => new EditableHeader { Name = h.Name, Value = h.Value ?? "", Secret = h.Secret, HasValue = h.HasValue }).ToList(),
         PayloadFormat = Enum.Parse<PayloadFormat>(w.PayloadFormat, ignoreCase: true),
         Aliases = w.FieldAliases.Select(a => new EditableAlias { Field = a.Key, Alias = a.Value }).ToList(),
         SigningScheme = Enum.Parse<SigningScheme>(w.Signing.Scheme, ignoreCase: true),
@@ -63,7 +63,7 @@ public sealed class WebhookForm
         Form = TypeInfo?.HasForm == true ? Form : "",
         Filter = Filter,
         Url = Url,
-        Headers = Headers.Select(h => new HeaderEntry(h.Name, h.Value)).ToList(),
+        Headers = Headers.Select(h => new HeaderInput(h.Name, h.Value, h.Secret)).ToList(),
         PayloadFormat = WebhookNames.Format(PayloadFormat),
         FieldAliases = Aliases.Where(a => a.Field.Length > 0 || a.Alias.Length > 0)
             .GroupBy(a => a.Field).ToDictionary(g => g.Key, g => g.Last().Alias),
@@ -78,7 +78,18 @@ public sealed class WebhookForm
     public sealed class EditableHeader
     {
         public string Name { get; set; } = "";
+        /// <summary>For a secret header, empty means "keep the stored value" (it is never sent to the browser).</summary>
         public string Value { get; set; } = "";
+        private bool? _secret;
+
+        /// <summary>Secret unless the admin says otherwise when the name looks like a credential (Authorization, *token*...).</summary>
+        public bool Secret
+        {
+            get => _secret ?? Security.CredentialHeaders.IsCredentialLike(Name);
+            set => _secret = value;
+        }
+
+        public bool HasValue { get; set; }
     }
 
     public sealed class EditableAlias

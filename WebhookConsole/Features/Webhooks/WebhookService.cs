@@ -9,9 +9,10 @@ using WebhookConsole.Security;
 namespace WebhookConsole.Features.Webhooks;
 
 /// <summary>Reads and changes webhooks for the pages and the API alike; every change is checked, audited and versioned.</summary>
-public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, WebhookValidator validator, AuditLog audit, WebhookIndex index, Dispatching.RecoverySignal recovery, TimeProvider time)
+public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, WebhookValidator validator, AuditLog audit, WebhookIndex index, Dispatching.RecoverySignal recovery,
+    SecretProtector secrets, TimeProvider time)
 {
-    public async Task<PagedResult<WebhookView>> ListAsync(WebhookQuery q, CancellationToken ct = default)
+    public async Task<PagedResult<WebhookView>> ListAsync(WebhookQuery q, Actor? reader = null, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var query = db.Webhooks.AsNoTracking();
@@ -41,15 +42,19 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         };
         var pageSize = Math.Clamp(q.PageSize, 1, 500);
         var rows = await query.Skip(Math.Max(0, q.Page) * pageSize).Take(pageSize).ToListAsync(ct);
-        return new PagedResult<WebhookView>(rows.Select(WebhookView.From).ToList(), total);
+        return new PagedResult<WebhookView>(rows.Select(w => View(w, reader)).ToList(), total);
     }
 
-    public async Task<WebhookView?> GetAsync(Guid id, CancellationToken ct = default)
+    /// <summary>A webhook; the callback secret is in it only for a reader who may manage webhooks (Admins, webhook keys).</summary>
+    public async Task<WebhookView?> GetAsync(Guid id, Actor? reader = null, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var w = await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
-        return w is null ? null : WebhookView.From(w);
+        return w is null ? null : View(w, reader);
     }
+
+    private WebhookView View(Webhook stored, Actor? reader) =>
+        WebhookView.From(stored, reader?.CanManageWebhooks == true ? secrets.Reveal(stored.CallbackSecret) : null);
 
     public async Task<SaveResult> CreateAsync(Actor actor, WebhookInput input, CancellationToken ct = default)
     {
@@ -67,6 +72,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         var w = await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
         if (w is null) return SaveResult.Fail(SaveStatus.NotFound, "There is no webhook with this id; it may have been deleted.");
         if (input.Version is { } v && v != w.Version) return StaleResult(w);
+        secrets.RevealSecrets(w); // validated and saved again as plain values, encrypted on the way back
         var before = Snapshot(w);
         var parseErrors = Apply(w, input, creating: false, time.GetUtcNow().UtcDateTime);
         return await SaveAsync(actor, w, before, parseErrors, "updated", ct);
@@ -87,6 +93,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
 
         var now = time.GetUtcNow().UtcDateTime;
         var copy = Copy(source);
+        secrets.RevealSecrets(copy);
         copy.Id = Guid.CreateVersion7();
         copy.Name = name;
         copy.NormalizedName = name.ToUpperInvariant();
@@ -117,6 +124,8 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
     {
         var errors = parseErrors.Count > 0 ? parseErrors : validator.Validate(w);
         if (errors.Count > 0) return SaveResult.Invalid(errors);
+        var after = Snapshot(w);
+        secrets.ProtectSecrets(w);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (await NameTakenAsync(db, w.Scope, w.Kapp, w.Name, w.Id, ct))
@@ -141,8 +150,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
             db.Entry(w).Property(x => x.Version).OriginalValue = loadedVersion;
             w.Version = loadedVersion + 1;
         }
-        var after = Snapshot(w);
-        if (before is not null && AuditLog.Diff(before, after).Count == 0) return new SaveResult(WebhookView.From(w), SaveStatus.Ok);
+        if (before is not null && AuditLog.Diff(before, after).Count == 0) return new SaveResult(View(w, actor), SaveStatus.Ok);
         audit.Record(db, actor, "Webhook", w.Id.ToString(), w.Name, action, before, after);
         try
         {
@@ -163,7 +171,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         index.Invalidate();
         // Enabling releases the jobs held while the webhook was off.
         if (w.Enabled && before?["enabled"] == "False") recovery.Wake();
-        return new SaveResult(WebhookView.From(w), SaveStatus.Ok);
+        return new SaveResult(View(w, actor), SaveStatus.Ok);
     }
 
     private static SaveResult StaleResult(Webhook current) => SaveResult.Fail(SaveStatus.Conflict,
@@ -202,7 +210,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         if (i.Form is not null || creating) w.Form = string.IsNullOrWhiteSpace(i.Form) ? null : i.Form.Trim();
         if (i.Filter is not null || creating) w.Filter = i.Filter ?? "";
         if (i.Url is not null || creating) w.Url = i.Url?.Trim() ?? "";
-        if (i.Headers is not null || creating) w.Headers = (i.Headers ?? []).Select(h => new HeaderEntry(h.Name?.Trim() ?? "", h.Value ?? "")).ToList();
+        if (i.Headers is not null || creating) w.Headers = ApplyHeaders(w.Headers, i.Headers ?? []);
         if (i.PayloadFormat is not null || creating)
         {
             if (WebhookNames.TryParse<PayloadFormat>(i.PayloadFormat ?? "kinetic", out var format)) w.PayloadFormat = format;
@@ -240,6 +248,22 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         return errors;
     }
 
+    /// <summary>
+    /// The headers as written. A secret header's value is write-only: sent without one, a header that already had a
+    /// value under that name keeps it (plain here: the webhook being edited has its secrets revealed).
+    /// </summary>
+    private static List<HeaderEntry> ApplyHeaders(List<HeaderEntry> current, List<HeaderInput> input) => input.Select(h =>
+    {
+        var name = h.Name?.Trim() ?? "";
+        var secret = h.Secret ?? CredentialHeaders.IsCredentialLike(name);
+        var value = h.Value ?? "";
+        if (secret && value.Length == 0 && current.FirstOrDefault(c => c.Secret && string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)) is { } kept)
+        {
+            value = kept.Value;
+        }
+        return new HeaderEntry(name, value, secret);
+    }).ToList();
+
     private static Webhook Copy(Webhook w) =>
         JsonSerializer.Deserialize<Webhook>(JsonSerializer.Serialize(w))!;
 
@@ -254,7 +278,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         ["form"] = w.Form,
         ["filter"] = w.Filter,
         ["url"] = w.Url,
-        ["headers"] = w.Headers.Count == 0 ? null : string.Join("; ", w.Headers.Select(h => $"{h.Name}: {h.Value}")),
+        ["headers"] = w.Headers.Count == 0 ? null : string.Join("; ", w.Headers.Select(h => h.Secret ? $"{h.Name}: {AuditLog.MaskSecret(h.Value) ?? "(empty)"}" : $"{h.Name}: {h.Value}")),
         ["payloadFormat"] = WebhookNames.Format(w.PayloadFormat),
         ["fieldAliases"] = w.FieldAliases.Count == 0 ? null : string.Join(", ", w.FieldAliases.OrderBy(a => a.Key).Select(a => $"{a.Key} → {a.Value}")),
         ["signing.scheme"] = WebhookNames.Format(w.SigningScheme),

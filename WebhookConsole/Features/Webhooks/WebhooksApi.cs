@@ -18,7 +18,7 @@ public static class WebhooksApi
 
         var group = app.MapGroup("/api/v1/webhooks").RequireAuthorization(Policies.ApiWebhooks);
 
-        group.MapGet("/", async (WebhookService service, string? search, string? scope, string? type, string? @event, bool? enabled,
+        group.MapGet("/", async (WebhookService service, HttpContext http, string? search, string? scope, string? type, string? @event, bool? enabled,
             string? sort, bool? descending, int? page, int? pageSize, CancellationToken ct) =>
         {
             WebhookScope? scopeFilter = null;
@@ -27,13 +27,13 @@ public static class WebhooksApi
                 if (!WebhookNames.TryParse<WebhookScope>(scope, out var s)) return Problems.BadRequest("scope is Space or Kapp.");
                 scopeFilter = s;
             }
-            var result = await service.ListAsync(new WebhookQuery(search, scopeFilter, type, @event, enabled, sort ?? "name", descending ?? false, page ?? 0, pageSize ?? 100), ct);
+            var result = await service.ListAsync(new WebhookQuery(search, scopeFilter, type, @event, enabled, sort ?? "name", descending ?? false, page ?? 0, pageSize ?? 100), Actor.From(http.User), ct);
             return Results.Ok(new { items = result.Items, total = result.Total });
         });
 
         group.MapGet("/{id:guid}", async (Guid id, WebhookService service, HttpContext http, CancellationToken ct) =>
         {
-            var w = await service.GetAsync(id, ct);
+            var w = await service.GetAsync(id, Actor.From(http.User), ct);
             if (w is null) return Problems.NotFound($"There is no webhook {id}.");
             http.Response.Headers.ETag = $"\"{w.Version}\"";
             return Results.Ok(w);
@@ -56,7 +56,7 @@ public static class WebhooksApi
             if (ifMatch is not null && ifMatch != "*")
             {
                 if (!long.TryParse(ifMatch.Trim('"', 'W', '/'), out var expected)) return Problems.BadRequest("If-Match holds the ETag of a GET, such as \"3\".");
-                var current = await service.GetAsync(id, ct);
+                var current = await service.GetAsync(id, Actor.From(http.User), ct);
                 if (current is null) return Problems.NotFound($"There is no webhook {id}.");
                 if (current.Version != expected)
                 {

@@ -10,7 +10,14 @@ public static class CappedBody
     /// Runs once per delivery attempt: the buffers are pooled, starting small and growing only as a body needs
     /// (a fresh 16 KB buffer and a MemoryStream per attempt were the largest single source of garbage under load).
     /// </remarks>
-    public static async Task<(string Text, long Length)> ReadAsync(Stream body, int cap, CancellationToken ct)
+    public static Task<(string Text, long Length)> ReadAsync(Stream body, int cap, CancellationToken ct) =>
+        ReadAsync(body, cap, static (bytes, length) => Encoding.UTF8.GetString(bytes, 0, length), ct);
+
+    /// <summary>Reads a body to its end, keeping the first <paramref name="cap"/> bytes as they came and counting the rest.</summary>
+    public static Task<(byte[] Bytes, long Length)> ReadBytesAsync(Stream body, int cap, CancellationToken ct) =>
+        ReadAsync(body, cap, static (bytes, length) => bytes.AsSpan(0, length).ToArray(), ct);
+
+    private static async Task<(T Kept, long Length)> ReadAsync<T>(Stream body, int cap, Func<byte[], int, T> keep, CancellationToken ct)
     {
         var pool = ArrayPool<byte>.Shared;
         var kept = pool.Rent(Math.Clamp(cap, 1, 4 * 1024));
@@ -37,7 +44,7 @@ public static class CappedBody
                 if (read == 0) break;
                 total += read;
             }
-            return (Encoding.UTF8.GetString(kept, 0, length), total);
+            return (keep(kept, length), total);
         }
         finally
         {

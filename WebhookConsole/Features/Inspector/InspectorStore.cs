@@ -1,28 +1,63 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace WebhookConsole.Features.Inspector;
 
-public sealed record InspectedRequest(long Number, DateTime At, string Method, string Url, IReadOnlyList<KeyValuePair<string, string>> Headers, string Body, long BodyLength, string? RemoteAddress);
+public sealed record InspectedRequest(long Number, DateTime At, string Method, string Url, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[] Body, long BodyLength, string? RemoteAddress)
+{
+    /// <summary>What the request takes in memory, roughly: the body and the header texts.</summary>
+    public long Size { get; } = Body.Length + Url.Length * 2 + Headers.Sum(h => (h.Key.Length + h.Value.Length) * 2L) + 128;
+
+    public string BodyText => System.Text.Encoding.UTF8.GetString(Body);
+}
+
+/// <summary>What a bin answers with: JSON, plain text, or nothing. Never markup: the answer is served on the console's origin.</summary>
+public enum BinContent { Json, Text, Empty }
 
 /// <summary>How a bin answers: lets a failing or slow receiver be staged.</summary>
-public sealed record BinResponse(int StatusCode = 200, string Body = "{\"status\":\"received\"}", string ContentType = "application/json", int DelayMilliseconds = 0);
+public sealed record BinResponse(int StatusCode = 200, string Body = "{\"status\":\"received\"}", BinContent Content = BinContent.Json, int DelayMilliseconds = 0)
+{
+    public string ContentType => Content == BinContent.Json ? "application/json" : "text/plain";
+
+    /// <summary>Why this answer cannot be used, or null.</summary>
+    public string? Problem()
+    {
+        if (StatusCode is < 100 or > 599) return "The status is between 100 and 599.";
+        if (DelayMilliseconds is < 0 or > 120_000) return "The delay is between 0 and 120,000 ms.";
+        if (Body.Length > 16 * 1024) return "Keep the answer's body to 16 KB.";
+        if (Content != BinContent.Json || Body.Length == 0) return null;
+        try
+        {
+            using var _ = JsonDocument.Parse(Body);
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return $"The body is not valid JSON (line {ex.LineNumber + 1}, position {ex.BytePositionInLine + 1}); choose plain text, or fix it.";
+        }
+    }
+}
 
 public sealed class InspectorOptions
 {
-    public bool Enabled { get; set; } = true;
+    /// <summary>On in Development only, unless set: the bins are reachable without signing in.</summary>
+    public bool Enabled { get; set; }
     public int MaxBins { get; set; } = 50;
     public int MaxRequestsPerBin { get; set; } = 100;
     public int MaxBodyBytes { get; set; } = 64 * 1024;
+    /// <summary>Everything the bins hold together; past it the oldest requests of all bins go first.</summary>
+    public long MaxTotalBytes { get; set; } = 32 * 1024 * 1024;
 }
 
 /// <summary>
-/// Request bins in memory, bounded in every direction (bins, requests per bin, body size; the oldest go
-/// first) so a flood of posts cannot fill memory, let alone the disk.
+/// Request bins in memory, bounded in every direction (bins, requests per bin, body size, total bytes; the oldest go
+/// first) so a flood of posts cannot fill memory. Bins exist only when a signed-in user created one in the console:
+/// a request to any other name creates nothing.
 /// </summary>
 public sealed partial class InspectorStore(Microsoft.Extensions.Options.IOptions<InspectorOptions> options, TimeProvider time)
 {
-    public sealed class Bin(string name, DateTime createdAt)
+    public sealed class Bin(string name, DateTime createdAt, string createdBy)
     {
         private readonly Lock _lock = new();
         private readonly LinkedList<InspectedRequest> _requests = new();
@@ -30,18 +65,39 @@ public sealed partial class InspectorStore(Microsoft.Extensions.Options.IOptions
 
         public string Name { get; } = name;
         public DateTime CreatedAt { get; } = createdAt;
+        public string CreatedBy { get; } = createdBy;
         public DateTime LastUsedAt { get; internal set; } = createdAt;
         public BinResponse Response { get; internal set; } = new();
         public long Received => Interlocked.Read(ref _counter);
 
-        internal InspectedRequest Add(Func<long, InspectedRequest> make, int max)
+        /// <summary>Adds a request; returns the bytes freed by dropping this bin's oldest past its cap.</summary>
+        internal long Add(Func<long, InspectedRequest> make, int max)
         {
             lock (_lock)
             {
-                var request = make(++_counter);
-                _requests.AddFirst(request);
-                while (_requests.Count > max) _requests.RemoveLast();
-                return request;
+                _requests.AddFirst(make(++_counter));
+                long freed = 0;
+                while (_requests.Count > max)
+                {
+                    freed += _requests.Last!.Value.Size;
+                    _requests.RemoveLast();
+                }
+                return freed;
+            }
+        }
+
+        internal DateTime? OldestAt
+        {
+            get { lock (_lock) return _requests.Last?.Value.At; }
+        }
+
+        internal long RemoveOldest()
+        {
+            lock (_lock)
+            {
+                if (_requests.Last is not { } last) return 0;
+                _requests.RemoveLast();
+                return last.Value.Size;
             }
         }
 
@@ -50,18 +106,27 @@ public sealed partial class InspectorStore(Microsoft.Extensions.Options.IOptions
             get { lock (_lock) return _requests.ToList(); }
         }
 
-        internal void Clear()
+        internal long Clear()
         {
-            lock (_lock) _requests.Clear();
+            lock (_lock)
+            {
+                var size = _requests.Sum(r => r.Size);
+                _requests.Clear();
+                return size;
+            }
         }
     }
 
     private readonly ConcurrentDictionary<string, Bin> _bins = new(StringComparer.Ordinal);
+    private readonly Lock _evictLock = new();
+    private long _totalBytes;
 
     /// <summary>Raised with the bin's name after a request arrives or a bin changes.</summary>
     public event Action<string>? Changed;
 
     public InspectorOptions Options => options.Value;
+
+    public long TotalBytes => Interlocked.Read(ref _totalBytes);
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
     private static partial Regex BinNameRegex();
@@ -72,43 +137,67 @@ public sealed partial class InspectorStore(Microsoft.Extensions.Options.IOptions
 
     public Bin? Find(string name) => _bins.GetValueOrDefault(name);
 
-    public Bin GetOrCreate(string name)
+    /// <summary>A bin, made in the console by a signed-in user (an existing one is returned as it is).</summary>
+    public Bin Create(string name, string createdBy)
     {
+        if (!IsValidName(name)) throw new ArgumentException("A bin name has letters, digits, '-' and '_' (64 at most).", nameof(name));
         var now = time.GetUtcNow().UtcDateTime;
-        var bin = _bins.GetOrAdd(name, n => new Bin(n, now));
+        var bin = _bins.GetOrAdd(name, n => new Bin(n, now, createdBy));
         while (_bins.Count > options.Value.MaxBins)
         {
             var oldest = _bins.Values.Where(b => b != bin).MinBy(b => b.LastUsedAt);
             if (oldest is null) break;
-            _bins.TryRemove(oldest.Name, out _);
+            Delete(oldest.Name);
         }
+        Changed?.Invoke(name);
         return bin;
     }
 
-    public InspectedRequest Record(Bin bin, string method, string url, IEnumerable<KeyValuePair<string, string>> headers, string body, long bodyLength, string? remote)
+    public InspectedRequest Record(Bin bin, string method, string url, IEnumerable<KeyValuePair<string, string>> headers, byte[] body, long bodyLength, string? remote)
     {
         var now = time.GetUtcNow().UtcDateTime;
         bin.LastUsedAt = now;
-        var request = bin.Add(n => new InspectedRequest(n, now, method, url, headers.ToList(), body, bodyLength, remote), options.Value.MaxRequestsPerBin);
+        var request = new InspectedRequest(0, now, method, url, headers.ToList(), body, bodyLength, remote);
+        var freed = bin.Add(n => request = request with { Number = n }, options.Value.MaxRequestsPerBin);
+        Interlocked.Add(ref _totalBytes, request.Size - freed);
+        EnforceTotal();
         Changed?.Invoke(bin.Name);
         return request;
     }
 
-    public void Configure(string name, BinResponse response)
+    /// <summary>Drops the oldest requests of all bins until everything fits in <see cref="InspectorOptions.MaxTotalBytes"/>.</summary>
+    private void EnforceTotal()
     {
-        GetOrCreate(name).Response = response with { DelayMilliseconds = Math.Clamp(response.DelayMilliseconds, 0, 120_000), StatusCode = Math.Clamp(response.StatusCode, 100, 599) };
+        if (Interlocked.Read(ref _totalBytes) <= options.Value.MaxTotalBytes) return;
+        lock (_evictLock)
+        {
+            while (Interlocked.Read(ref _totalBytes) > options.Value.MaxTotalBytes)
+            {
+                var oldest = _bins.Values.Where(b => b.OldestAt is not null).MinBy(b => b.OldestAt);
+                if (oldest is null) break;
+                Interlocked.Add(ref _totalBytes, -oldest.RemoveOldest());
+            }
+        }
+    }
+
+    public string? Configure(string name, BinResponse response)
+    {
+        if (response.Problem() is { } problem) return problem;
+        if (Find(name) is not { } bin) return $"There is no bin '{name}'.";
+        bin.Response = response;
         Changed?.Invoke(name);
+        return null;
     }
 
     public void Clear(string name)
     {
-        Find(name)?.Clear();
+        if (Find(name) is { } bin) Interlocked.Add(ref _totalBytes, -bin.Clear());
         Changed?.Invoke(name);
     }
 
     public void Delete(string name)
     {
-        _bins.TryRemove(name, out _);
+        if (_bins.TryRemove(name, out var bin)) Interlocked.Add(ref _totalBytes, -bin.Clear());
         Changed?.Invoke(name);
     }
 }

@@ -15,6 +15,16 @@ public abstract class MudTestContext : BunitContext, IAsyncLifetime
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices(o => o.PopoverOptions.CheckForPopoverProvider = false);
+        Services.AddScoped<WebhookConsole.Security.ICurrentUser, ClaimsCurrentUser>();
+    }
+
+    /// <summary>
+    /// Pages ask who is acting at each action; in a page test that is the bUnit user's claims. The real one, which
+    /// reads the database, is tested on the running console (CurrentUserTests, the browser journeys).
+    /// </summary>
+    private sealed class ClaimsCurrentUser(Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider auth) : WebhookConsole.Security.ICurrentUser
+    {
+        public async Task<WebhookConsole.Security.Actor> ActorAsync() => WebhookConsole.Security.Actor.From((await auth.GetAuthenticationStateAsync()).User);
     }
 
     protected void RenderProviders()

@@ -32,4 +32,4 @@ public sealed record Actor(string Id, string Name, bool IsApiKey, IReadOnlySet<s
     }
 }
 
-public sealed class ForbiddenException(string message) : Exception(message);
+public class ForbiddenException(string message) : Exception(message);

@@ -23,6 +23,7 @@ public static class SecurityExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityStateProvider>();
+        services.AddScoped<ICurrentUser, CurrentUser>();
 
         services.AddAuthentication(o =>
             {

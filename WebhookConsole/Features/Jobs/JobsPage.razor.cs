@@ -24,6 +24,7 @@ public partial class JobsPage
     private DateRange? _range;
     private string? _text;
     private Timer? _timer;
+    [Inject] private ICurrentUser Me { get; set; } = default!;
     private Actor _actor = default!;
     private bool _canManage;
 
@@ -117,7 +118,7 @@ public partial class JobsPage
     private async Task RetrySelectedAsync()
     {
         var ok = 0;
-        foreach (var row in _selected) if ((await Jobs.RetryAsync(_actor, row.Id)).Status == ActionStatus.Ok) ok++;
+        foreach (var row in _selected) if ((await Jobs.RetryAsync(await Me.ActorAsync(), row.Id)).Status == ActionStatus.Ok) ok++;
         Snackbar.Add($"{ok} job(s) queued for delivery now.", Severity.Success);
         _selected.Clear();
         await LoadAsync();
@@ -129,24 +130,24 @@ public partial class JobsPage
             yesText: "Abandon", cancelText: "Cancel");
         if (confirmed != true) return;
         var ok = 0;
-        foreach (var row in _selected) if ((await Jobs.AbandonAsync(_actor, row.Id)).Status == ActionStatus.Ok) ok++;
+        foreach (var row in _selected) if ((await Jobs.AbandonAsync(await Me.ActorAsync(), row.Id)).Status == ActionStatus.Ok) ok++;
         Snackbar.Add($"{ok} job(s) abandoned.", Severity.Success);
         _selected.Clear();
         await LoadAsync();
     }
 
-    private async Task RetryOneAsync(Guid id) => await ReportAsync(await Jobs.RetryAsync(_actor, id));
+    private async Task RetryOneAsync(Guid id) => await ReportAsync(await Jobs.RetryAsync(await Me.ActorAsync(), id));
 
     private async Task AbandonOneAsync(Guid id)
     {
         var ok = await Dialogs.ShowMessageBoxAsync("Abandon job", "Abandon this job? It will not be retried again; you can still retry it by hand later.", yesText: "Abandon", cancelText: "Cancel");
-        if (ok == true) await ReportAsync(await Jobs.AbandonAsync(_actor, id));
+        if (ok == true) await ReportAsync(await Jobs.AbandonAsync(await Me.ActorAsync(), id));
     }
 
     private async Task EditAndRetryAsync(Guid id)
     {
         if (await Jobs.GetAsync(id) is not { } job) return;
-        if (await EditRetryDialog.ShowAsync(Dialogs, job) is { } edit) await ReportAsync(await Jobs.RetryAsync(_actor, id, edit));
+        if (await EditRetryDialog.ShowAsync(Dialogs, job) is { } edit) await ReportAsync(await Jobs.RetryAsync(await Me.ActorAsync(), id, edit));
     }
 
     private async Task ReportAsync(ActionResult result)
@@ -167,7 +168,7 @@ public partial class JobsPage
             yesText: verb, cancelText: "Cancel");
         if (confirmed != true) return;
         var q = Query(null) with { Status = JobStatus.Failed, Statuses = null, Text = null, StatusClass = StatusClass.Any, PageToken = null };
-        Bulk.Start(_actor, kind, q, scope);
+        Bulk.Start(await Me.ActorAsync(), kind, q, scope);
     }
 
     public void Dispose()

@@ -15,6 +15,7 @@ public partial class WebhookEditor
     private WebhookView? _view;
     private MudForm? _mudForm;
     private CodeEditor? _filterEditor;
+    [Inject] private ICurrentUser Me { get; set; } = default!;
     private Actor? _actor;
     private bool _canEdit;
     private bool _creating;
@@ -55,7 +56,7 @@ public partial class WebhookEditor
 
     private async Task ReloadAsync()
     {
-        _view = await Webhooks.GetAsync(Id!.Value, _actor);
+        _view = await Webhooks.GetAsync(Id!.Value, await Me.ActorAsync());
         _notFound = _view is null;
         _form = _view is null ? null : WebhookForm.From(_view);
         _conflict = null;
@@ -137,7 +138,7 @@ public partial class WebhookEditor
         _test = null;
         try
         {
-            _test = await Tester.SendAsync(_actor!, Id!.Value, CancellationToken.None);
+            _test = await Tester.SendAsync(await Me.ActorAsync(), Id!.Value, CancellationToken.None);
             if (_test is null) _summary = "This webhook was deleted meanwhile.";
         }
         finally
@@ -163,7 +164,7 @@ public partial class WebhookEditor
                 return;
             }
             var input = _form.ToInput(_creating);
-            var result = _creating ? await Webhooks.CreateAsync(_actor!, input) : await Webhooks.UpdateAsync(_actor!, Id!.Value, input);
+            var result = _creating ? await Webhooks.CreateAsync(await Me.ActorAsync(), input) : await Webhooks.UpdateAsync(await Me.ActorAsync(), Id!.Value, input);
             switch (result.Status)
             {
                 case SaveStatus.Ok:

@@ -58,6 +58,7 @@ public static class ConsoleExtensions
         services.AddScoped<ApiKeyService>();
         services.AddScoped<WebhookConsole.Features.Audit.AuditQuery>();
         services.AddSingleton<WebhookConsole.Features.Events.EventsQuery>();
+        services.AddSingleton<WebhookConsole.Features.Events.SimulatorService>();
         services.AddSingleton<WebhookConsole.Features.Notifications.NotificationService>();
         services.AddSingleton<WebhookConsole.Features.Jobs.JobsService>();
         services.AddSingleton<WebhookConsole.Features.Jobs.BulkOperations>();

@@ -25,6 +25,10 @@ public class EventJourneyTests(BrowserFixture fixture)
         await page.GotoAsync("/events/simulate");
         await BrowserFixture.WaitInteractiveAsync(page);
         await page.Locator("input[data-testid=sim-kapp], [data-testid=sim-kapp] input").First.FillAsync(kapp);
+        // A dry run first (the default): the outcome and the URL, nothing stored.
+        await page.ClickAsync("[data-testid=sim-send]");
+        await Assertions.Expect(page.Locator("[data-testid=sim-dry-run]")).ToContainTextAsync($"https://receiver.example/{kapp}");
+        await page.Locator("input[data-testid=sim-for-real], [data-testid=sim-for-real] input").First.CheckAsync();
         await page.ClickAsync("[data-testid=sim-send]");
 
         var result = page.Locator("[data-testid=sim-result]");

@@ -268,7 +268,7 @@ public class DeliveryTests(DeliveryFactory factory) : IClassFixture<DeliveryFact
     }
 
     [Fact]
-    public async Task Async_acknowledgement_waits_for_the_callback_which_is_authenticated_and_idempotent()
+    public async Task Async_acknowledgement_waits_for_the_callback_which_is_authenticated_audited_and_taken_once()
     {
         var path = Path();
         var webhook = await factory.CreateWebhookAsync(_receiver.Status(path, 200), asyncAck: true);
@@ -295,8 +295,32 @@ public class DeliveryTests(DeliveryFactory factory) : IClassFixture<DeliveryFact
         Assert.Equal(JobStatus.Succeeded, job.Status);
         Assert.Contains("run 42 finished", job.Summary);
 
-        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Put(jobId.ToString(), good, "completed"))).StatusCode);
+        // Only a Received job takes a callback (API.md): a repeat, or a change of mind, finds it ended.
+        Assert.Equal(HttpStatusCode.Conflict, (await client.SendAsync(Put(jobId.ToString(), good, "completed"))).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await client.SendAsync(Put(jobId.ToString(), good, "failed"))).StatusCode);
+        Assert.Equal(JobStatus.Succeeded, (await factory.JobAsync(jobId)).Status);
+
+        // A job still waiting for its next attempt cannot be ended by a callback either.
+        var pending = Guid.CreateVersion7();
+        await using (var db = await factory.Service<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        {
+            db.WebhookJobs.Add(new WebhookJob
+            {
+                Id = pending, WebhookId = webhook.Id, WebhookName = webhook.Name, EventType = "Submission", EventAction = "Submitted", Url = webhook.Url,
+                RequestBody = "{}", Status = JobStatus.Pending, NextAttemptAt = DateTime.UtcNow.AddHours(1), CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+        var early = await client.SendAsync(Put(pending.ToString(), good, "completed"));
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Contains("pending", await early.Content.ReadAsStringAsync());
+        Assert.Equal(JobStatus.Pending, (await factory.JobAsync(pending)).Status);
+
+        // The one that was taken is in the audit, by the receiver.
+        await using var audit = await factory.Service<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        var entry = Assert.Single(await audit.AuditEntries.Where(a => a.EntityId == jobId.ToString()).ToListAsync());
+        Assert.StartsWith("receiver callback", entry.Actor);
+        Assert.Contains("completed", entry.Action);
     }
 
     [Fact]

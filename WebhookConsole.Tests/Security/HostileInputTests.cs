@@ -45,6 +45,8 @@ public partial class HostileInputTests(ConsoleFactory factory) : IClassFixture<C
             "{\"type\":\"Submission\",\"action\":\"Submitted\",\"kapp\":\"k\",\"occurredAt\":\"yesterday\"}",
             "{\"type\":\"Submission\",\"action\":\"Submitted\",\"kapp\":\"k\",\"occurredAt\":12}",
             "{\"type\":\"Submission\",\"action\":\"Submitted\",\"kapp\":\"k\",\"source\":\"hacker\"}",
+            "{\"type\":\"Submission\",\"action\":\"Submitted\",\"kapp\":\"k\",\"source\":\"simulator\"}",
+            "{\"type\":\"Submission\",\"action\":\"Submitted\",\"kapp\":\"k\",\"source\":\"4\"}",
             "{\"type\":\"Submission\",\"action\":\"Submitted\",\"kapp\":\"k\",\"id\":\"" + new string('i', 10_000) + "\"}",
             "{\"type\":\"Submission\",\"action\":\"Submitted\",\"kapp\":\"" + new string('k', 10_000) + "\"}",
             "{\"type\":\"Submission\",\"action\":\"Submitted\",\"kapp\":\"k\",\"form\":\"a\\r\\nb\"}",
@@ -149,6 +151,15 @@ public partial class HostileInputTests(ConsoleFactory factory) : IClassFixture<C
             Assert.Equal(before, await CountsAsync());
         }
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/catalog")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_platform_cannot_claim_its_event_came_from_the_simulator()
+    {
+        var body = "{\"type\":\"Submission\",\"action\":\"Submitted\",\"kapp\":\"k\",\"source\":\"simulator\"}";
+        var response = await factory.CreateSeedKeyClient().PostAsync("/api/v1/events", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("source", await response.Content.ReadAsStringAsync());
     }
 
     [Theory]

@@ -16,7 +16,7 @@ public static class CallbackApi
 {
     public static IEndpointRouteBuilder MapCallbackApi(this IEndpointRouteBuilder app)
     {
-        app.MapPut("/api/v1/notifications/{key}", async (string key, HttpRequest request, IDbContextFactory<AppDbContext> dbFactory, Security.SecretProtector secrets, TimeProvider time, CancellationToken ct) =>
+        app.MapPut("/api/v1/notifications/{key}", async (string key, HttpRequest request, IDbContextFactory<AppDbContext> dbFactory, Security.SecretProtector secrets, Auditing.AuditLog audit, TimeProvider time, CancellationToken ct) =>
         {
             var unauthorized = Results.Problem(statusCode: 401, title: "Authentication required",
                 detail: "Send 'Authorization: Bearer {webhookId}:{callbackSecret}' with the callback credentials shown in the webhook's editor.");
@@ -44,12 +44,19 @@ public static class CallbackApi
             if (job is null) return Problems.NotFound($"There is no delivery with key '{key}' for this webhook.");
 
             var target = status == "completed" ? JobStatus.Succeeded : JobStatus.Failed;
-            if (job.Status == target && job.CompletedAt is not null) return Results.Ok(View(job));
-            if (job.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Abandoned)
+            // Only a delivery the receiver acknowledged and still owes an outcome for: a callback cannot end a job
+            // that is waiting for its next attempt, nor rewrite one that has ended.
+            if (job.Status != JobStatus.Received)
             {
-                return Problems.Conflict($"This delivery is already {job.Status.ToString().ToLowerInvariant()}; its status can no longer change.");
+                return Problems.Conflict(job.Status == JobStatus.Pending
+                    ? "This delivery has not been acknowledged by the receiver yet (it is pending); report its status after a 2xx with an empty body."
+                    : $"This delivery is already {job.Status.ToString().ToLowerInvariant()}; its status can no longer change.");
             }
             var now = time.GetUtcNow().UtcDateTime;
+            audit.Record(db, new Security.Actor($"callback:{webhookId}", $"receiver callback ({job.WebhookName})", true, new HashSet<string>(), new HashSet<string>()),
+                "Job", job.Id.ToString(), job.WebhookName, $"status reported by the receiver: {status}",
+                new Dictionary<string, string?> { ["status"] = job.Status.ToString() },
+                new Dictionary<string, string?> { ["status"] = target.ToString(), ["message"] = message });
             job.Status = target;
             job.Summary = $"{(target == JobStatus.Succeeded ? "Completed" : "Failed")} (receiver's callback){(string.IsNullOrWhiteSpace(message) ? "" : ": " + message)}";
             if (job.Summary.Length > 300) job.Summary = job.Summary[..299] + "…";

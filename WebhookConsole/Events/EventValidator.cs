@@ -39,7 +39,9 @@ public static partial class EventValidator
         if (form is not null && type is not null && !type.HasForm) errors["form"] = [$"{type.Type} events have no form; leave \"form\" out."];
 
         var source = EventSource.Ui;
-        if (input.Source is not null && !(Enum.TryParse(input.Source, ignoreCase: true, out source) && Enum.IsDefined(source) && !int.TryParse(input.Source, out _)))
+        // "simulator" marks the console's own simulated sends; a platform cannot claim it.
+        if (input.Source is not null && !(Enum.TryParse(input.Source, ignoreCase: true, out source) && Enum.IsDefined(source) && !int.TryParse(input.Source, out _))
+            || source == EventSource.Simulator)
         {
             errors["source"] = ["The source is ui, api, batch or system."];
         }

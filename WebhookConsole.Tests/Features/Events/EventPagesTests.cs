@@ -1,4 +1,5 @@
 using Bunit;
+using Bunit.TestDoubles;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,7 @@ public class EventPagesTests : MudTestContext
 {
     private readonly TestDatabase _db = new();
     private readonly HeldDeliveryQueue _queue = new();
+    private readonly BunitAuthorizationContext _auth;
 
 
     public EventPagesTests()
@@ -32,9 +34,11 @@ public class EventPagesTests : MudTestContext
         Services.AddSingleton<EventMatcher>();
         Services.AddSingleton<EventProcessor>();
         Services.AddSingleton<EventsQuery>();
-        var auth = AddAuthorization();
-        auth.SetAuthorized("support@test.local");
-        auth.SetRoles(Roles.Support);
+        Services.AddSingleton<WebhookConsole.Auditing.AuditLog>();
+        Services.AddSingleton<SimulatorService>();
+        _auth = AddAuthorization();
+        _auth.SetAuthorized("support@test.local");
+        _auth.SetRoles(Roles.Support);
         RenderProviders();
     }
 
@@ -51,23 +55,50 @@ public class EventPagesTests : MudTestContext
     }
 
     [Fact]
-    public void Simulator_sends_the_sample_event_and_shows_each_webhooks_outcome_with_links()
+    public void Simulator_dry_run_shows_each_webhooks_outcome_url_and_payload_and_stores_nothing()
     {
         SeedWebhook("Workflow", "form('attribute:Custom Submission Workflow').indexOf('Submitted') > -1");
         SeedWebhook("Never", "false");
         var cut = Render<SimulatorPage>();
+        Assert.Empty(cut.FindAll("[data-testid=sim-for-real]")); // Support: dry runs only
 
+        cut.Find("[data-testid=sim-send]").Click();
+
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=sim-dry-run]")));
+        var rows = cut.FindAll("[data-testid=dry-run-row]");
+        Assert.Equal(2, rows.Count);
+        Assert.Contains("Workflow", rows[1].TextContent + rows[0].TextContent);
+        Assert.Contains("https://receiver.example/hook", cut.Markup);
+        Assert.Contains("filter returned false", cut.Markup);
+        Assert.Empty(_queue.Enqueued);
+        using var db = _db.CreateDbContext();
+        Assert.Empty(db.Events);
+        Assert.Empty(db.WebhookJobs);
+    }
+
+    [Fact]
+    public async Task Simulator_real_send_is_for_admins_audited_and_marked_simulator()
+    {
+        SeedWebhook("Workflow", "true");
+        var simulator = Services.GetRequiredService<SimulatorService>();
+        var (valid, _) = EventValidator.Validate(new EventInput { Type = "Submission", Action = "Submitted", Kapp = "services" }, DateTime.UtcNow);
+        var support = new Actor("s", "support@test.local", false, new HashSet<string> { Roles.Support }, new HashSet<string>());
+        await Assert.ThrowsAsync<ForbiddenException>(() => simulator.SendAsync(support, valid!));
+
+        _auth.SetRoles(Roles.Admin);
+        var cut = Render<SimulatorPage>();
+        cut.Find("input[data-testid=sim-for-real], [data-testid=sim-for-real] input").Change(true);
         cut.Find("[data-testid=sim-send]").Click();
 
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=sim-result]")));
         var rows = cut.FindAll("[data-testid=outcome-row]");
-        Assert.Equal(2, rows.Count);
-        Assert.Contains("Fired", rows[0].TextContent);
-        Assert.Contains("Workflow", rows[0].TextContent);
+        Assert.Contains("Fired", Assert.Single(rows).TextContent);
         Assert.NotNull(rows[0].QuerySelector("[data-testid=job-link]"));
-        Assert.Contains("filter returned false", rows[1].TextContent);
-        Assert.Single(_queue.Enqueued);
         Assert.StartsWith("/events/", cut.Find("[data-testid=sim-event-link]").GetAttribute("href"));
+        Assert.Single(_queue.Enqueued);
+        using var db = _db.CreateDbContext();
+        Assert.Equal(EventSource.Simulator, Assert.Single(db.Events).Source);
+        Assert.Contains(db.AuditEntries, a => a.Action == "sent a simulated event for real");
     }
 
     [Fact]

@@ -11,6 +11,7 @@ using WebhookConsole.Features.Jobs;
 using WebhookConsole.Auditing;
 using WebhookConsole.Features.Users;
 using WebhookConsole.Features.Webhooks;
+using WebhookConsole.Security;
 
 namespace WebhookConsole;
 
@@ -76,6 +77,7 @@ public static class ConsoleExtensions
 
     public static WebApplication UseConsole(this WebApplication app)
     {
+        app.UseWebDefenses();
         // The API answers problem details (never a stack trace, in any environment); pages get the error page.
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api =>
         {
@@ -108,7 +110,9 @@ public static class ConsoleExtensions
         app.MapDispatching();
         // Every page needs a signed-in user; the sign-in pages opt out with [AllowAnonymous]. (A global
         // fallback policy would also catch the API's 404/405 endpoints and turn them into login redirects.)
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization();
+        // The console's own Content-Security-Policy (RateLimits.ContentSecurityPolicy) says frame-ancestors 'none';
+        // Blazor's default header ('self') would stand in its place.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null).RequireAuthorization();
         return app;
     }
 }

@@ -136,4 +136,33 @@ public class TrustJourneyTests(BrowserFixture fixture)
         Assert.Equal(WebhookConsole.Data.Entities.JobStatus.Failed, job.Status);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task The_pages_work_under_the_content_security_policy()
+    {
+        var page = await fixture.NewPageAsync();
+        var violations = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase) || message.Text.Contains("Refused to", StringComparison.Ordinal))
+            {
+                violations.Add(message.Text);
+            }
+        };
+        await BrowserFixture.SignInAsync(page, ConsoleFactory.AdminEmail, ConsoleFactory.AdminPassword);
+        foreach (var path in new[] { "/webhooks", "/webhooks/new", "/jobs", "/events/simulate", "/inspector", "/audit" })
+        {
+            var response = await page.GotoAsync(path);
+            Assert.Contains("frame-ancestors 'none'", await response!.HeaderValueAsync("content-security-policy"));
+            await BrowserFixture.WaitInteractiveAsync(page);
+        }
+        // Monaco, the heaviest of them, is up and editable under the policy.
+        await page.GotoAsync("/webhooks/new");
+        await BrowserFixture.WaitInteractiveAsync(page);
+        await Assertions.Expect(page.Locator(".monaco-editor").First).ToBeVisibleAsync();
+        Directory.CreateDirectory("screenshots");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = "screenshots/editor-under-csp.png" });
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+        await page.Context.CloseAsync();
+    }
 }

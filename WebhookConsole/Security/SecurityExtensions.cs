@@ -15,10 +15,12 @@ public static class SecurityExtensions
     public static IHostApplicationBuilder AddSecurity(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        builder.AddWebDefenses();
         services.AddMemoryCache();
         // One key ring for every instance, in the database: the secrets at rest and the sign-in cookies.
         services.AddDataProtection().SetApplicationName("WebhookConsole").PersistKeysToDbContext<AppDbContext>();
         services.AddSingleton<SecretProtector>();
+        services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.AddSingleton<SecretsMigration>();
         services.AddSingleton(TimeProvider.System);
         services.AddCascadingAuthenticationState();
@@ -41,6 +43,8 @@ public static class SecurityExtensions
             o.Cookie.Name = "webhookconsole.auth";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
+            // Secure whenever the console is reached over HTTPS (directly, or through a trusted proxy's X-Forwarded-Proto).
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
         });

@@ -110,7 +110,7 @@ public static class ConsoleExtensions
         app.MapDispatching();
         // Every page needs a signed-in user; the sign-in pages opt out with [AllowAnonymous]. (A global
         // fallback policy would also catch the API's 404/405 endpoints and turn them into login redirects.)
-        // The console's own Content-Security-Policy (RateLimits.ContentSecurityPolicy) says frame-ancestors 'none';
+        // The console's own Content-Security-Policy (WebDefenses.ContentSecurityPolicy) says frame-ancestors 'none';
         // Blazor's default header ('self') would stand in its place.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null).RequireAuthorization();
         return app;

@@ -28,6 +28,8 @@ public class EventJourneyTests(BrowserFixture fixture)
         // A dry run first (the default): the outcome and the URL, nothing stored.
         await page.ClickAsync("[data-testid=sim-send]");
         await Assertions.Expect(page.Locator("[data-testid=sim-dry-run]")).ToContainTextAsync($"https://receiver.example/{kapp}");
+        Directory.CreateDirectory("screenshots");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = "screenshots/simulator-dry-run.png" });
         await page.Locator("input[data-testid=sim-for-real], [data-testid=sim-for-real] input").First.CheckAsync();
         await page.ClickAsync("[data-testid=sim-send]");
 

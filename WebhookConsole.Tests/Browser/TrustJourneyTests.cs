@@ -66,6 +66,8 @@ public class TrustJourneyTests(BrowserFixture fixture)
         await Assertions.Expect(path).ToHaveValueAsync("/hook");
         await path.FillAsync("https://evil.example/steal");
         await path.PressAsync("Tab");
+        Directory.CreateDirectory("screenshots");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = "screenshots/edit-retry-origin.png" });
         await page.ClickAsync("[data-testid=edit-submit]");
         await Assertions.Expect(page.Locator("[data-testid=attempts]")).ToContainTextAsync("edited retry by " + support.Email, new LocatorAssertionsToContainTextOptions { Timeout = 30_000 });
 

@@ -207,4 +207,25 @@ public class SecretsAtRestTests(DeliveryFactory factory) : IClassFixture<Deliver
         Assert.Equal(Token, received.Headers["Authorization"]);
         Assert.StartsWith("v1,", received.Headers["webhook-signature"]);
     }
+
+    [Fact]
+    public async Task The_callback_secret_is_shown_only_to_those_who_may_manage_webhooks()
+    {
+        var (api, created, _) = await CreateAsync();
+        var id = Guid.Parse(created["id"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync($"/api/v1/webhooks/{id}", new { asyncAck = true })).StatusCode);
+        await using var scope = factory.Services.CreateAsyncScope();
+        var service = scope.ServiceProvider.GetRequiredService<WebhookConsole.Features.Webhooks.WebhookService>();
+        var support = new Actor("s", "support@test.local", false, new HashSet<string> { Roles.Support }, new HashSet<string>());
+        var admin = new Actor("a", "admin@test.local", false, new HashSet<string> { Roles.Admin }, new HashSet<string>());
+
+        Assert.Null((await service.GetAsync(id, support))!.CallbackSecret);
+        Assert.Null((await service.GetAsync(id))!.CallbackSecret);
+        Assert.All((await service.ListAsync(new WebhookConsole.Features.Webhooks.WebhookQuery(PageSize: 500), support)).Items, w => Assert.Null(w.CallbackSecret));
+        var shown = (await service.GetAsync(id, admin))!.CallbackSecret;
+        Assert.False(string.IsNullOrEmpty(shown));
+        Assert.DoesNotContain(SecretProtector.Prefix, shown);
+        // A key with webhooks:manage gets it too (API.md), in plain.
+        Assert.Equal(shown, JsonNode.Parse(await api.GetStringAsync($"/api/v1/webhooks/{id}"))!["callbackSecret"]!.GetValue<string>());
+    }
 }

@@ -17,7 +17,7 @@ public sealed class SignInOptions
 
 /// <summary>
 /// What makes password guessing slow and uninformative: a per-account limit (the per-address one is the rate
-/// limiter's, see <see cref="RateLimits"/>), and the same answer, at the same cost, for an e-mail that has no
+/// limiter's, see <see cref="WebDefenses"/>), and the same answer, at the same cost, for an e-mail that has no
 /// account as for one that has: unknown e-mails are hashed against a dummy password and "lock" after as many
 /// failures as real accounts do, so neither the message nor the timing says which e-mails exist.
 /// </summary>

@@ -13,7 +13,7 @@ namespace WebhookConsole.Security;
 /// <c>Api:RequestsPerSecondPerKey</c> per API key), security headers on every response, HSTS over HTTPS, and
 /// forwarded headers only when <c>Network:TrustForwardedHeaders</c> says a proxy sets them.
 /// </summary>
-public static class RateLimits
+public static class WebDefenses
 {
     /// <summary>
     /// Blazor, MudBlazor and Monaco work under this: scripts from the console only, inline styles (both set element
@@ -38,7 +38,7 @@ public static class RateLimits
                 var http = context.HttpContext;
                 http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 var signIn = http.Request.Path.StartsWithSegments("/account/login");
-                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("WebhookConsole.RateLimits")
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("WebhookConsole.WebDefenses")
                     .LogWarning("Rate limit: {What} from {Address} refused for {Seconds} s", signIn ? "sign-in" : "API key", http.Connection.RemoteIpAddress, seconds);
                 await Results.Problem(statusCode: 429, title: "Too many requests",
                     detail: signIn

@@ -24,19 +24,9 @@ public sealed class LimitedConsoleFactory : ConsoleFactory
 
 public partial class WebDefensesTests(LimitedConsoleFactory factory) : IClassFixture<LimitedConsoleFactory>
 {
-    [GeneratedRegex("name=\"(?<name>__RequestVerificationToken|_handler)\" value=\"(?<value>[^\"]*)\"")]
-    private static partial Regex HiddenField();
-
     private HttpClient Browserlike() => factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
-    private static async Task<HttpResponseMessage> PostLoginAsync(HttpClient client, string email, string password)
-    {
-        var page = await client.GetStringAsync("/account/login");
-        var fields = HiddenField().Matches(page).ToDictionary(m => m.Groups["name"].Value, m => WebUtility.HtmlDecode(m.Groups["value"].Value));
-        fields["Input.Email"] = email;
-        fields["Input.Password"] = password;
-        return await client.PostAsync("/account/login", new FormUrlEncodedContent(fields));
-    }
+    private static Task<HttpResponseMessage> PostLoginAsync(HttpClient client, string email, string password) => SignInForm.PostAsync(client, email, password);
 
     [Theory]
     [InlineData("/account/login")]

@@ -11,20 +11,10 @@ namespace WebhookConsole.Tests.Features.Account;
 /// <summary>The real sign-in form over HTTP: antiforgery token, cookie, lockout, disabled accounts.</summary>
 public partial class SignInTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
 {
-    [GeneratedRegex("name=\"(?<name>__RequestVerificationToken|_handler)\" value=\"(?<value>[^\"]*)\"")]
-    private static partial Regex HiddenField();
-
     private HttpClient NewBrowserlikeClient() =>
         factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
-    private static async Task<HttpResponseMessage> PostLoginAsync(HttpClient client, string email, string password)
-    {
-        var page = await client.GetStringAsync("/account/login");
-        var fields = HiddenField().Matches(page).ToDictionary(m => m.Groups["name"].Value, m => WebUtility.HtmlDecode(m.Groups["value"].Value));
-        fields["Input.Email"] = email;
-        fields["Input.Password"] = password;
-        return await client.PostAsync("/account/login", new FormUrlEncodedContent(fields));
-    }
+    private static Task<HttpResponseMessage> PostLoginAsync(HttpClient client, string email, string password) => SignInForm.PostAsync(client, email, password);
 
     private async Task<string> CreateUserAsync(string role)
     {

@@ -40,7 +40,7 @@ public class EventJourneyTests(BrowserFixture fixture)
         await page.GotoAsync("/events");
         await BrowserFixture.WaitInteractiveAsync(page);
         await page.Locator("[data-testid=event-link]").First.ClickAsync();
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/events/[0-9a-f-]{36}$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/events/[0-9a-f-]{36}$"));
         await Assertions.Expect(page.Locator("[data-testid=outcome-row]")).ToContainTextAsync("Simulated cleaning");
         await Assertions.Expect(page.Locator("[data-testid=outcome-kind]")).ToHaveTextAsync("Fired");
         await Assertions.Expect(page.Locator("[data-testid=event-context]")).ToContainTextAsync("\"slug\": \"acme\"");

@@ -36,14 +36,24 @@ public sealed class WalCheckpointer(IDbContextFactory<AppDbContext> dbFactory, I
     }, stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>One passive checkpoint: the log's frames and how many are now in the database file; null when the database has no log.</summary>
+    /// <remarks>
+    /// A checkpoint another connection is running at that moment makes this one answer busy, with -1 for both
+    /// counts, which is not "no log": it is tried again a few times (a passive checkpoint takes milliseconds).
+    /// </remarks>
     public (long LogFrames, long Checkpointed)? Checkpoint()
     {
         using var db = dbFactory.CreateDbContext();
         db.Database.OpenConnection();
         using var command = ((SqliteConnection)db.Database.GetDbConnection()).CreateCommand();
         command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        return reader.GetInt64(1) < 0 ? null : (reader.GetInt64(1), reader.GetInt64(2));
+        for (var attempt = 1; ; attempt++)
+        {
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            var (busy, log, checkpointed) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+            if (log >= 0) return (log, checkpointed);
+            if (busy == 0 || attempt == 20) return null;
+            Thread.Sleep(5);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Caching.Memory;
@@ -61,6 +62,4 @@ public sealed class SignInGuard(IOptions<SignInOptions> options, IOptions<Identi
     private static string Normalize(string email) => email.Trim().ToUpperInvariant();
 
     public void Dispose() => _perAccount.Dispose();
-
-    private sealed class StrongBox<T> { public T Value = default!; }
 }

@@ -65,7 +65,6 @@ public static class ConsoleExtensions
         services.AddSingleton<WebhookConsole.Features.Jobs.BulkOperations>();
         services.Configure<Retention.RetentionOptions>(builder.Configuration.GetSection("Retention"));
         services.AddSingleton<Retention.RetentionService>();
-        services.AddHostedService(sp => sp.GetRequiredService<Retention.RetentionService>());
         return builder;
     }
 

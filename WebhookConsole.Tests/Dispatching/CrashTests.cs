@@ -132,9 +132,6 @@ public class CrashTests(ITestOutputHelper output)
         info.Environment["Seed__AdminPassword"] = "Admin-Passw0rd!";
         info.Environment["Seed__ApiKey"] = Key;
         info.Environment["Dispatch__AllowedPrivateNetworks__0"] = "127.0.0.0/8";
-        info.Environment["Dispatch__WorkerCount"] = "32";
-        info.Environment["Dispatch__BatchSize"] = "16";
-        info.Environment["Dispatch__RecoveryIntervalSeconds"] = "2";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Log(e.Data); };

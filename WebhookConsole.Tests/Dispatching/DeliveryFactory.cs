@@ -26,7 +26,6 @@ public class DeliveryFactory : ConsoleFactory
         builder.UseSetting("Dispatch:RetryJitter", "0");
         builder.UseSetting("Dispatch:MaxRetryAfterSeconds", "3");
         builder.UseSetting("Dispatch:DisableAfterConsecutiveFailures", "3");
-        builder.UseSetting("Dispatch:RecoveryIntervalSeconds", "1");
     }
 
     public async Task<WebhookView> CreateWebhookAsync(string url, string? secretScheme = "none", string? secret = null, bool asyncAck = false, int timeoutSeconds = 2, string? kapp = null, List<HeaderInput>? headers = null)

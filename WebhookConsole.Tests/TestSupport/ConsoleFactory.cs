@@ -33,7 +33,7 @@ public class ConsoleFactory : WebApplicationFactory<Program>
         builder.UseSetting("Logging:LogLevel:Default", Environment.GetEnvironmentVariable("WC_TEST_LOGLEVEL") ?? "Warning");
         // Tests of pages and ingestion leave jobs Pending; delivery tests turn the dispatcher on.
         builder.UseSetting("Dispatch:Enabled", DispatchEnabled ? "true" : "false");
-        builder.UseSetting("Dispatch:WorkerCount", "8");
+        builder.UseSetting("Dispatch:WorkerCount", "2");
     }
 
     /// <summary>A client whose key has exactly these scopes.</summary>

@@ -21,5 +21,5 @@ public sealed class HeldDeliveryQueue : WebhookConsole.Dispatching.IDeliveryQueu
 {
     public List<Guid> Enqueued { get; } = [];
     public void Enqueue(IReadOnlyCollection<Guid> jobIds) => Enqueued.AddRange(jobIds);
-    public void Schedule(Guid jobId, TimeSpan delay) => Enqueued.Add(jobId);
+    public void Schedule(Guid jobId, DateTime dueAt) => Enqueued.Add(jobId);
 }

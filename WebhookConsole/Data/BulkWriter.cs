@@ -31,22 +31,28 @@ public static class BulkWriter
         await ExecuteForEachAsync(db, text, rows, columns, ct);
     }
 
-    /// <summary>Writes the named properties of each row, found by its primary key.</summary>
-    public static async Task UpdateAsync<T>(this AppDbContext db, IReadOnlyCollection<T> rows, IReadOnlyList<string> properties, CancellationToken ct = default) where T : class
+    /// <summary>
+    /// Writes the named properties of each row, found by its primary key and, with <paramref name="condition"/>,
+    /// only where that SQL condition also holds. Returns the rows the statement did not change.
+    /// </summary>
+    public static async Task<List<T>> UpdateAsync<T>(this AppDbContext db, IReadOnlyCollection<T> rows, IReadOnlyList<string> properties, string? condition = null,
+        CancellationToken ct = default) where T : class
     {
-        if (rows.Count == 0) return;
+        if (rows.Count == 0) return [];
         var entity = Entity<T>(db);
         var key = entity.FindPrimaryKey()!.Properties;
         var set = properties.Select(name => entity.FindProperty(name) ?? throw new ArgumentException($"{typeof(T).Name} has no property {name}.")).ToList();
         var sql = db.GetService<ISqlGenerationHelper>();
         var columns = set.Concat(key).ToList();
         var text = $"UPDATE {TableName(entity, sql)} SET {string.Join(", ", set.Select((c, i) => $"{sql.DelimitIdentifier(c.GetColumnName())} = @p{i}"))} " +
-                   $"WHERE {string.Join(" AND ", key.Select((c, i) => $"{sql.DelimitIdentifier(c.GetColumnName())} = @p{set.Count + i}"))}";
-        await ExecuteForEachAsync(db, text, rows, columns, ct);
+                   $"WHERE {string.Join(" AND ", key.Select((c, i) => $"{sql.DelimitIdentifier(c.GetColumnName())} = @p{set.Count + i}"))}" +
+                   (condition is null ? "" : $" AND ({condition})");
+        return await ExecuteForEachAsync(db, text, rows, columns, ct);
     }
 
-    private static async Task ExecuteForEachAsync<T>(AppDbContext db, string text, IReadOnlyCollection<T> rows, List<IProperty> columns, CancellationToken ct) where T : class
+    private static async Task<List<T>> ExecuteForEachAsync<T>(AppDbContext db, string text, IReadOnlyCollection<T> rows, List<IProperty> columns, CancellationToken ct) where T : class
     {
+        var unchanged = new List<T>();
         await db.Database.OpenConnectionAsync(ct);
         try
         {
@@ -55,8 +61,8 @@ public static class BulkWriter
             var kinds = mappings.Select(RawKindOf).ToArray();
             if (db.Database.GetDbConnection() is SqliteConnection sqlite && !kinds.Contains(RawKind.Other))
             {
-                ExecuteRaw(sqlite, text, rows, mappings, getters, kinds);
-                return;
+                ExecuteRaw(sqlite, text, rows, mappings, getters, kinds, unchanged);
+                return unchanged;
             }
 
             await using var command = db.Database.GetDbConnection().CreateCommand();
@@ -80,8 +86,9 @@ public static class BulkWriter
                     for (var i = 0; i < columns.Count; i++) parameters[i].Value = ProviderValue(mappings[i], getters[i].GetClrValue(row)) ?? DBNull.Value;
                 }
                 // Microsoft.Data.Sqlite runs commands synchronously; the async overload only adds a Task per row.
-                command.ExecuteNonQuery();
+                if (command.ExecuteNonQuery() == 0) unchanged.Add(row);
             }
+            return unchanged;
         }
         finally
         {
@@ -115,7 +122,7 @@ public static class BulkWriter
     /// and ids are formatted into stack buffers exactly as Microsoft.Data.Sqlite formats them.
     /// </summary>
     private static void ExecuteRaw<T>(SqliteConnection connection, string text, IReadOnlyCollection<T> rows, RelationalTypeMapping[] mappings,
-        IClrPropertyGetter[] getters, RawKind[] kinds) where T : class
+        IClrPropertyGetter[] getters, RawKind[] kinds, List<T> unchanged) where T : class
     {
         var handle = connection.Handle!;
         Check(raw.sqlite3_prepare_v2(handle, text, out var statement), handle);
@@ -129,6 +136,7 @@ public static class BulkWriter
                 var rc = raw.sqlite3_step(statement);
                 raw.sqlite3_reset(statement);
                 if (rc != raw.SQLITE_DONE) Check(rc, handle);
+                if (raw.sqlite3_changes(handle) == 0) unchanged.Add(row);
             }
         }
     }

@@ -8,57 +8,76 @@ namespace WebhookConsole.Dispatching;
 /// <summary>A job this worker holds the lease on, with its webhook as it was when leased.</summary>
 public sealed record LeasedJob(WebhookJob Job, Webhook Webhook);
 
-/// <summary>One sent attempt as written: the attempt row, and whether the job waits for a retry.</summary>
-public sealed record RecordedAttempt(Guid JobId, JobAttempt Attempt, bool Rescheduled);
+/// <summary>One sent attempt as written: the attempt row, and when the job is due again if it waits for a retry.</summary>
+public sealed record RecordedAttempt(Guid JobId, JobAttempt Attempt, DateTime? NextAttemptAt)
+{
+    public bool Rescheduled => NextAttemptAt is not null;
+}
 
 /// <summary>
-/// The delivery ledger's reads and writes, a batch at a time: one transaction leases every due job of a
-/// batch, one records every attempt of it (attempt rows, job states, webhook health). Writing per batch
-/// instead of per attempt is what lets a burst of deliveries run at the network's pace.
+/// The delivery ledger's reads and writes, many jobs per transaction: one leases the due jobs the lane takes up
+/// together, one records the attempts that ended within a commit interval (attempt rows, job states, webhook
+/// health). Writing per group instead of per attempt is what lets a burst of deliveries run at the network's pace.
 /// </summary>
 public sealed class DeliveryStore(
-    IDbContextFactory<AppDbContext> dbFactory, WriteGate gate, WebhookHealth health, IDeliveryQueue queue, IOptions<DispatchOptions> options,
+    IDbContextFactory<AppDbContext> dbFactory, WriteGate gate, WebhookHealth health, IOptions<DispatchOptions> options,
     TimeProvider time, ILogger<DeliveryStore> logger)
 {
     /// <summary>Time beyond the webhook's timeout for recording the attempt, so a live lease is never stolen.</summary>
     private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(10);
 
+    public const string InterruptedError = "Outcome unknown: the console stopped during this attempt; the receiver may have received it.";
+
     /// <summary>
     /// When a lease taken now on a job of this webhook ends: the attempt (the webhook's timeout) plus a margin, and
-    /// no more, so after a crash the recovery sweep re-sends the job as soon as it can.
+    /// no more, so after a crash the lane re-sends the job as soon as it can.
     /// </summary>
-    public static DateTime LeaseEnd(DateTime now, Webhook webhook) => now + TimeSpan.FromSeconds(webhook.TimeoutSeconds) + LeaseMargin;
+    public static DateTime LeaseEnd(DateTime now, Webhook webhook) => now + LeaseLength(webhook);
+
+    private static TimeSpan LeaseLength(Webhook webhook) => TimeSpan.FromSeconds(webhook.TimeoutSeconds) + LeaseMargin;
 
     /// <summary>
     /// Leases the jobs that are Pending, due and free (until <see cref="LeaseEnd"/>); abandons those whose webhook
-    /// was deleted; leaves a disabled webhook's jobs Pending (held).
+    /// was deleted; leaves a disabled webhook's jobs Pending (held). <paramref name="ownLeases"/> are leases this
+    /// process holds already (jobs written leased to it) and renews. A job whose earlier lease lapsed without a
+    /// recorded attempt gets an attempt of unknown outcome first: it may have reached the receiver.
     /// </summary>
-    public async Task<List<LeasedJob>> LeaseAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct)
+    public async Task<List<LeasedJob>> LeaseAsync(IReadOnlyCollection<Guid> ids, IReadOnlyDictionary<Guid, DateTime>? ownLeases = null, CancellationToken ct = default)
     {
         var now = time.GetUtcNow().UtcDateTime;
+        var own = ownLeases?.Keys.ToList() ?? [];
         using var _ = await gate.EnterAsync(ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var jobs = await db.WebhookJobs.AsNoTracking()
-            .Where(j => ids.Contains(j.Id) && j.Status == JobStatus.Pending && j.NextAttemptAt <= now && (j.LeaseUntil == null || j.LeaseUntil < now))
+            .Where(j => ids.Contains(j.Id) && j.Status == JobStatus.Pending && j.NextAttemptAt <= now && (j.LeaseUntil == null || j.LeaseUntil < now || own.Contains(j.Id)))
             .ToListAsync(ct);
+        jobs.RemoveAll(j => j.LeaseUntil >= now && (ownLeases is null || !ownLeases.TryGetValue(j.Id, out var held) || held != j.LeaseUntil));
         if (jobs.Count == 0) return [];
         var webhookIds = jobs.Select(j => j.WebhookId).Distinct().ToList();
         var webhooks = await db.Webhooks.AsNoTracking().Where(w => webhookIds.Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
 
         var leased = new List<LeasedJob>(jobs.Count);
         var orphans = new List<Guid>();
+        var interrupted = new List<JobAttempt>();
         foreach (var job in jobs)
         {
-            if (!webhooks.TryGetValue(job.WebhookId, out var webhook)) orphans.Add(job.Id);
-            else if (webhook.Enabled || job.IsTest) leased.Add(new LeasedJob(job, webhook)); // else: held, Pending, until enabled
+            if (!webhooks.TryGetValue(job.WebhookId, out var webhook))
+            {
+                orphans.Add(job.Id);
+                continue;
+            }
+            if (!webhook.Enabled && !job.IsTest) continue; // held, Pending, until enabled
+            if (job.LeaseUntil is { } lapsed && !(ownLeases is not null && ownLeases.TryGetValue(job.Id, out var mine) && mine == lapsed))
+            {
+                interrupted.Add(Interrupted(job, lapsed - LeaseLength(webhook)));
+            }
+            job.LeaseUntil = LeaseEnd(now, webhook);
+            job.UpdatedAt = now;
+            leased.Add(new LeasedJob(job, webhook));
         }
-        foreach (var group in leased.GroupBy(l => LeaseEnd(now, l.Webhook)))
-        {
-            var until = group.Key;
-            var groupIds = group.Select(l => l.Job.Id).ToList();
-            await db.WebhookJobs.Where(j => groupIds.Contains(j.Id)).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, until), ct);
-        }
+        await db.InsertAsync(interrupted, ct);
+        await db.UpdateAsync(leased.Select(l => l.Job).ToList(), LeaseColumns, ct: ct);
         if (orphans.Count > 0)
         {
             await db.WebhookJobs.Where(j => orphans.Contains(j.Id)).ExecuteUpdateAsync(s => s
@@ -69,18 +88,55 @@ public sealed class DeliveryStore(
                 .SetProperty(j => j.LeaseUntil, (DateTime?)null), ct);
         }
         await tx.CommitAsync(ct);
+        if (interrupted.Count > 0) logger.LogWarning("{Count} jobs were taken up again after a lease lapsed without a recorded attempt; each is marked as of unknown outcome and sent again.", interrupted.Count);
         return leased;
     }
 
+    private static readonly string[] LeaseColumns =
+        [nameof(WebhookJob.LeaseUntil), nameof(WebhookJob.AttemptCount), nameof(WebhookJob.Summary), nameof(WebhookJob.UpdatedAt)];
+
+    /// <summary>The attempt a lapsed lease stands for: it was leased, perhaps sent, and never recorded.</summary>
+    private static JobAttempt Interrupted(WebhookJob job, DateTime leasedAt)
+    {
+        job.AttemptCount++;
+        job.Summary = "Outcome unknown (the console stopped during an attempt); sending again";
+        return new JobAttempt
+        {
+            JobId = job.Id,
+            Number = job.AttemptCount,
+            Trigger = job.IsTest ? AttemptTrigger.Test : job.PendingTrigger ?? AttemptTrigger.Schedule,
+            TriggeredBy = job.PendingTriggeredBy,
+            StartedAt = leasedAt,
+            Url = job.Url,
+            RequestHeaders = job.RequestHeaders,
+            RequestBody = job.RequestBody,
+            ErrorKind = AttemptErrorKind.Interrupted,
+            Error = InterruptedError,
+        };
+    }
+
     /// <summary>
-    /// Records the attempts of a batch in one transaction — even during shutdown, since they were sent — then
-    /// schedules the retries and disables webhooks that answered 410 or reached the failure threshold.
+    /// At start-up on the embedded database, every lease is of a process that is gone (SQLite has one console
+    /// process per file): end them now so their jobs resume at once instead of when the leases would have run out.
+    /// </summary>
+    public async Task<int> EndLeasesOfStoppedProcessAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        using var _ = await gate.EnterAsync(ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.WebhookJobs.Where(j => j.Status == JobStatus.Pending && j.LeaseUntil > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, now), ct);
+    }
+
+    /// <summary>
+    /// Records attempts in one transaction — even during shutdown, since they were sent — and disables webhooks
+    /// that answered 410 or reached the failure threshold. A job that left Pending while it was being sent (an
+    /// abandon) keeps its status; the attempt and its counts are still recorded. The caller times the retries.
     /// </summary>
     public async Task<List<RecordedAttempt>> RecordAsync(IReadOnlyList<(LeasedJob Leased, SendResult Result)> sent)
     {
         var opts = options.Value;
         var recorded = new List<RecordedAttempt>(sent.Count);
-        var retries = new List<(Guid Id, TimeSpan Delay)>();
         var gone = new Dictionary<Guid, string>();
         // Consecutive failures per webhook: a success resets the count, so only failures after the last success add up.
         var streaks = new Dictionary<Guid, (bool Reset, int Failures)>();
@@ -127,8 +183,7 @@ public sealed class DeliveryStore(
             job.NextAttemptAt = outcome.RetryIn is { } wait ? finishedAt + wait : null;
             if (outcome.Status is JobStatus.Succeeded or JobStatus.Failed) job.CompletedAt = finishedAt;
 
-            if (outcome.RetryIn is { } delay) retries.Add((job.Id, delay));
-            recorded.Add(new RecordedAttempt(job.Id, attempt, outcome.RetryIn is not null));
+            recorded.Add(new RecordedAttempt(job.Id, attempt, job.NextAttemptAt));
             // Only the schedule's own attempts speak for the receiver's health: a test, or a retry a person asked for
             // (perhaps to a path they typed), neither disables the webhook nor counts toward the threshold.
             if (attempt.Trigger != AttemptTrigger.Schedule) continue;
@@ -143,7 +198,13 @@ public sealed class DeliveryStore(
             await using var db = await dbFactory.CreateDbContextAsync();
             await using var tx = await db.Database.BeginTransactionAsync();
             await db.InsertAsync(attempts);
-            await db.UpdateAsync(jobs, JobColumns);
+            var ended = await db.UpdateAsync(jobs, JobColumns, "\"Status\" = 'Pending'");
+            if (ended.Count > 0)
+            {
+                await db.UpdateAsync(ended, CountColumns);
+                var endedIds = ended.Select(j => j.Id).ToHashSet();
+                recorded = recorded.Select(r => endedIds.Contains(r.JobId) ? r with { NextAttemptAt = null } : r).ToList();
+            }
 
             // The usual case, a webhook whose last delivery succeeded, is one statement for all of them.
             var healthy = streaks.Where(h => h.Value is (true, 0)).Select(h => h.Key).ToList();
@@ -180,8 +241,7 @@ public sealed class DeliveryStore(
         {
             await health.DisableAsync(webhookId, $"{failures} consecutive failed deliveries", CancellationToken.None);
         }
-        foreach (var (id, delay) in retries) queue.Schedule(id, delay);
-        if (logger.IsEnabled(LogLevel.Debug)) logger.LogDebug("Recorded {Count} attempts, {Retries} to retry", recorded.Count, retries.Count);
+        if (logger.IsEnabled(LogLevel.Debug)) logger.LogDebug("Recorded {Count} attempts", recorded.Count);
         return recorded;
     }
 
@@ -190,6 +250,12 @@ public sealed class DeliveryStore(
         nameof(WebhookJob.AttemptCount), nameof(WebhookJob.LastStatusCode), nameof(WebhookJob.LastErrorKind), nameof(WebhookJob.Summary),
         nameof(WebhookJob.PendingTrigger), nameof(WebhookJob.PendingTriggeredBy), nameof(WebhookJob.LeaseUntil), nameof(WebhookJob.UpdatedAt),
         nameof(WebhookJob.Status), nameof(WebhookJob.NextAttemptAt), nameof(WebhookJob.CompletedAt),
+    ];
+
+    /// <summary>What an attempt changes on a job that is no longer Pending.</summary>
+    private static readonly string[] CountColumns =
+    [
+        nameof(WebhookJob.AttemptCount), nameof(WebhookJob.LastStatusCode), nameof(WebhookJob.LastErrorKind), nameof(WebhookJob.LeaseUntil), nameof(WebhookJob.UpdatedAt),
     ];
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";

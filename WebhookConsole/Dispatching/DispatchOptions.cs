@@ -14,20 +14,32 @@ public sealed class DispatchOptions
     /// <summary>One attempt per entry: the first waits RetryDelaysSeconds[0] after the event, each retry its own entry after the failure before it.</summary>
     public int[] RetryDelaysSeconds { get; set; } = [];
     public int DisableAfterConsecutiveFailures { get; set; } = 100;
-    /// <summary>Deliveries wait on the network, not the CPU: many more workers than cores.</summary>
-    public int WorkerCount { get; set; } = 40;
+    /// <summary>
+    /// Deliveries in flight at once on the fast lane. They wait on the network, not the CPU, so many more than
+    /// cores; the bound keeps a storm of due retries from opening unbounded connections.
+    /// </summary>
+    public int MaxConcurrentSends { get; set; } = 1024;
+    /// <summary>Workers of the durable lane (Hangfire on SQLite): the periodic jobs and bulk operations, not deliveries.</summary>
+    public int WorkerCount { get; set; } = 4;
     public int MaxResponseBodyBytes { get; set; } = 64 * 1024;
     /// <summary>A receiver's Retry-After is honoured up to this.</summary>
     public int MaxRetryAfterSeconds { get; set; } = 3600;
     /// <summary>Random spread added to each retry delay, as a fraction of it, so retries of a burst do not arrive together.</summary>
     public double RetryJitter { get; set; } = 0.1;
-    public int RecoveryIntervalSeconds { get; set; } = 60;
     /// <summary>
-    /// Deliveries per Hangfire job: leased in one transaction, sent at once, recorded in one transaction. 128
-    /// against 64, in back-to-back benchmark pairs: 5,762 / 5,193 against 4,869 / 4,784 deliveries/s and about
-    /// 10% less CPU per delivery. A batch is recorded when its slowest send ends (at most the webhook's timeout).
+    /// How often the lane reads the database for jobs coming due (retries written by another path, a restart,
+    /// leases that lapsed), and how far ahead it looks. Retries this process schedules itself are timed in memory.
     /// </summary>
-    public int BatchSize { get; set; } = 128;
+    public int PollMilliseconds { get; set; } = 1000;
+    public int LookaheadSeconds { get; set; } = 5;
+    /// <summary>Due jobs leased in one transaction.</summary>
+    public int BatchSize { get; set; } = 256;
+    /// <summary>
+    /// Group commit of attempt records: a send's outcome waits at most this long for others to share its
+    /// transaction. It bounds what a crash can make the console send twice: sends in flight plus those ended in
+    /// the last interval.
+    /// </summary>
+    public int CommitIntervalMilliseconds { get; set; } = 10;
 
     public int[] EffectiveRetryDelays => RetryDelaysSeconds is { Length: > 0 } d ? d : DefaultRetryDelaysSeconds;
 }

@@ -1,6 +1,5 @@
 using Hangfire;
 using Hangfire.Dashboard;
-using Hangfire.InMemory;
 using Microsoft.Extensions.Options;
 using WebhookConsole.Security;
 
@@ -34,39 +33,20 @@ public static class DispatchingExtensions
             // request even when nothing is logged.
             .RemoveAllLoggers();
 
-        services.AddSingleton<InFlightJobs>();
-        services.AddSingleton<FreshJobs>();
         services.AddSingleton<RecoverySignal>();
         services.AddSingleton<DeliverySender>();
         services.AddSingleton<WebhookHealth>();
         services.AddSingleton<DeliveryStore>();
-        services.AddTransient<DeliveryJob>();
-        services.AddSingleton<HangfireDeliveryQueue>();
-        services.AddSingleton<IDeliveryQueue>(sp => sp.GetRequiredService<HangfireDeliveryQueue>());
-        services.AddSingleton<DeliveryRecovery>();
+        services.AddSingleton<AttemptRecorder>();
         services.AddSingleton<TestDelivery>();
 
-        // Hangfire executes; the database is the source of truth (ARCHITECTURE.md decision 1).
-        // The storage is this host's own instance, not Hangfire's static JobStorage.Current, so each host
-        // (several in the test suite) keeps its own queue. Finished Hangfire jobs are only the dashboard's recent
-        // history (every attempt is in our database), so they are kept for minutes, not held in memory for long.
-        services.AddSingleton<JobStorage>(_ => new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromMinutes(10) }));
-        services.AddHangfire((sp, c) => c
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseLogProvider(new HostLogProvider(sp.GetRequiredService<ILoggerFactory>())));
-        if (options.Enabled)
-        {
-            services.AddHangfireServer((sp, o) =>
-            {
-                o.Activator = new HostJobActivator(sp.GetRequiredService<IServiceScopeFactory>());
-                o.WorkerCount = Math.Max(1, options.WorkerCount);
-                o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
-                o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
-            });
-            services.AddHostedService(sp => sp.GetRequiredService<DeliveryRecovery>());
-        }
+        // Two lanes (ARCHITECTURE.md decision 1). Deliveries: the fast lane, in this process, driven by our
+        // database (the source of truth for every delivery). Periodic and bulk work: the durable lane, Hangfire on
+        // SQLite in its own file. Each host (several in the test suite) has its own instances of both.
+        services.AddSingleton<DeliveryLane>();
+        services.AddSingleton<IDeliveryQueue>(sp => sp.GetRequiredService<DeliveryLane>());
+        if (options.Enabled) services.AddHostedService(sp => sp.GetRequiredService<DeliveryLane>());
+        services.AddDurableLane(builder.Configuration, options);
         return builder;
     }
 

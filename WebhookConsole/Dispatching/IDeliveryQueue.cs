@@ -8,8 +8,8 @@ public interface IDeliveryQueue
 {
     void Enqueue(IReadOnlyCollection<Guid> jobIds);
 
-    /// <summary>Runs the job again after a delay (the retry schedule).</summary>
-    void Schedule(Guid jobId, TimeSpan delay);
+    /// <summary>Runs the job at <paramref name="dueAt"/>, its <c>NextAttemptAt</c> (the retry schedule).</summary>
+    void Schedule(Guid jobId, DateTime dueAt);
 
     /// <summary>
     /// How many new jobs this queue takes right now as <see cref="EnqueueFresh"/> hands them over: written already

@@ -14,7 +14,7 @@ public sealed record TestResult(Guid? JobId, bool Succeeded, int? StatusCode, in
 /// "Test" (Jodoo's Test Connection): a sample event of the webhook's type, delivered now — even to a
 /// disabled webhook — recorded as a job with a test attempt, and its outcome returned.
 /// </summary>
-public sealed class TestDelivery(IDbContextFactory<AppDbContext> dbFactory, IFilterEvaluator filters, IServiceProvider services, TimeProvider time)
+public sealed class TestDelivery(IDbContextFactory<AppDbContext> dbFactory, IFilterEvaluator filters, DeliveryLane lane, TimeProvider time)
 {
     public async Task<TestResult?> SendAsync(Actor actor, Guid webhookId, CancellationToken ct)
     {
@@ -50,7 +50,7 @@ public sealed class TestDelivery(IDbContextFactory<AppDbContext> dbFactory, IFil
         });
         await db.SaveChangesAsync(ct);
 
-        var attempt = await services.GetRequiredService<DeliveryJob>().AttemptAsync(id, ct);
+        var attempt = await lane.AttemptNowAsync(id, ct);
         if (attempt is null) return new TestResult(id, false, null, 0, "The test could not be sent.", null, null, null);
         var ok = attempt.ErrorKind is null && attempt.StatusCode is >= 200 and < 300;
         var job = await db.WebhookJobs.AsNoTracking().FirstAsync(j => j.Id == id, ct);

@@ -18,32 +18,14 @@ public sealed record PurgeResult(DateTime At, int Jobs, int Events);
 /// <summary>
 /// Purges finished jobs (their attempts go with them) and events past <c>Retention:Days</c>, in small
 /// batches with pauses between them, so the deletes never hold the database long enough to stall deliveries.
-/// Pending and Received jobs are never purged.
+/// Pending and Received jobs are never purged. A recurring job of the durable lane (<see cref="Dispatching.DurableLane"/>) runs it.
 /// </summary>
 public sealed class RetentionService(IDbContextFactory<AppDbContext> dbFactory, IOptions<RetentionOptions> options, TimeProvider time, ILogger<RetentionService> logger)
-    : BackgroundService
 {
     public RetentionOptions Options => options.Value;
     public PurgeResult? LastPurge { get; private set; }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        // Let start-up (migrations, recovery) finish first.
-        try { await Task.Delay(TimeSpan.FromSeconds(30), stoppingToken); } catch (OperationCanceledException) { return; }
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(Math.Max(1, options.Value.IntervalMinutes)));
-        do
-        {
-            try
-            {
-                await PurgeAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogError(ex, "Retention purge failed; it runs again at the next interval.");
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
-
+    /// <summary>Runs as the durable lane's recurring job <c>retention-purge</c>, every <c>Retention:IntervalMinutes</c>.</summary>
     public async Task<PurgeResult> PurgeAsync(CancellationToken ct)
     {
         var cutoff = time.GetUtcNow().UtcDateTime.AddDays(-Math.Max(1, options.Value.Days));

@@ -49,3 +49,24 @@ public sealed class CurrentUser(AuthenticationStateProvider authentication, ISer
         return new SessionEndedException(why);
     }
 }
+
+/// <summary>
+/// A person as the database knows them now, for work carried on in their name away from their tab (a bulk
+/// operation on the durable lane): null when the account is gone, disabled or locked.
+/// </summary>
+public interface IActorDirectory
+{
+    Task<Actor?> FindUserAsync(string userId);
+}
+
+/// <inheritdoc cref="IActorDirectory"/>
+public sealed class IdentityActorDirectory(UserManager<AppUser> users) : IActorDirectory
+{
+    public async Task<Actor?> FindUserAsync(string userId)
+    {
+        var user = await users.FindByIdAsync(userId);
+        if (user is null || user.Disabled || await users.IsLockedOutAsync(user)) return null;
+        var roles = (await users.GetRolesAsync(user)).ToHashSet();
+        return new Actor(user.Id, user.Email ?? user.UserName ?? userId, false, roles, new HashSet<string>());
+    }
+}

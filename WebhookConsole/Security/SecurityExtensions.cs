@@ -26,6 +26,7 @@ public static class SecurityExtensions
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityStateProvider>();
         services.AddScoped<ICurrentUser, CurrentUser>();
+        services.AddScoped<IActorDirectory, IdentityActorDirectory>();
 
         services.AddAuthentication(o =>
             {

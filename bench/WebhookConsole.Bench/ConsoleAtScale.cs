@@ -88,7 +88,7 @@ public static class ConsoleAtScale
     private sealed class NoQueue : IDeliveryQueue
     {
         public void Enqueue(IReadOnlyCollection<Guid> jobIds) { }
-        public void Schedule(Guid jobId, TimeSpan delay) { }
+        public void Schedule(Guid jobId, DateTime dueAt) { }
     }
 
     /// <summary>

@@ -20,6 +20,7 @@ namespace WebhookConsole.Tests.Features.Jobs;
 public class JobPagesTests : MudTestContext
 {
     private readonly TestDatabase _db = new();
+    private readonly TestDurableLane _durable = new();
     private readonly Guid _webhookId = Guid.NewGuid();
 
 
@@ -31,7 +32,9 @@ public class JobPagesTests : MudTestContext
         Services.AddSingleton<AuditLog>();
         Services.AddSingleton<JobsService>();
         Services.AddLogging();
-        Services.AddSingleton<BulkOperations>();
+        _durable.Register(Services);
+        Services.AddSingleton<WebhookConsole.Security.IActorDirectory>(new FixedActors(
+            new WebhookConsole.Security.Actor("support-1", "support@test.local", false, new HashSet<string> { Roles.Support }, new HashSet<string>())));
         Services.AddSingleton<IFilterEvaluator>(new JintFilterEvaluator(Options.Create(new FilteringOptions())));
         Services.AddSingleton<WebhookValidator>();
         Services.AddSingleton<WebhookIndex>();
@@ -41,6 +44,7 @@ public class JobPagesTests : MudTestContext
         var auth = AddAuthorization();
         auth.SetAuthorized("support@test.local");
         auth.SetRoles(Roles.Support);
+        auth.SetClaims(new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.NameIdentifier, "support-1"));
         RenderProviders();
 
         using var db = _db.CreateDbContext();
@@ -79,6 +83,7 @@ public class JobPagesTests : MudTestContext
     public void Retry_all_failures_runs_in_the_background_and_reports_progress()
     {
         var cut = Render<JobsPage>();
+        _durable.StartServer(Services);
         cut.WaitForAssertion(() => Assert.Equal(5, cut.FindAll("[data-testid=job-link]").Count));
         cut.FindAll(".mud-tab").Single(t => t.TextContent.Contains("Failures")).Click();
         cut.WaitForAssertion(() => cut.Find("[data-testid=retry-all]"));
@@ -86,7 +91,7 @@ public class JobPagesTests : MudTestContext
         cut.Find("[data-testid=retry-all]").Click();
         provider.WaitForAssertion(() => provider.FindAll("button").Single(b => b.TextContent.Trim() == "Retry").Click());
 
-        cut.WaitForAssertion(() => Assert.Contains("2 job(s) — done", cut.Find("[data-testid=bulk-operation]").TextContent), TimeSpan.FromSeconds(5));
+        cut.WaitForAssertion(() => Assert.Contains("2 job(s) — done", cut.Find("[data-testid=bulk-operation]").TextContent), TimeSpan.FromSeconds(20));
         using var db = _db.CreateDbContext();
         Assert.Equal(0, db.WebhookJobs.Count(j => j.Status == JobStatus.Failed));
         Assert.Equal(2, db.WebhookJobs.Count(j => j.PendingTrigger == AttemptTrigger.Manual && j.PendingTriggeredBy == "support@test.local"));
@@ -147,7 +152,14 @@ public class JobPagesTests : MudTestContext
 
     protected override Task OnDisposedAsync()
     {
+        _durable.Dispose();
         _db.Dispose();
         return Task.CompletedTask;
     }
+}
+
+/// <summary>The people a durable job may act for, as fixed for a test.</summary>
+internal sealed class FixedActors(params WebhookConsole.Security.Actor[] actors) : WebhookConsole.Security.IActorDirectory
+{
+    public Task<WebhookConsole.Security.Actor?> FindUserAsync(string userId) => Task.FromResult(actors.FirstOrDefault(a => a.Id == userId));
 }

@@ -97,10 +97,10 @@ public sealed class JobQueryPlanTests : IClassFixture<JobQueryPlanTests.Data>
     }
 
     [Fact]
-    public void The_dispatcher_sweep_reads_the_partial_index_of_pending_jobs()
+    public void The_lanes_poll_reads_the_partial_index_of_pending_jobs()
     {
         using var db = _data.Db.CreateDbContext();
-        AssertIndexed(Explain(db, DeliveryRecovery.DueJobs(db, DateTime.UtcNow).Take(500).CreateDbCommand()), "IX_WebhookJobs_Pending_NextAttemptAt_Id");
+        AssertIndexed(Explain(db, DeliveryLane.DueJobs(db, DateTime.UtcNow).Take(500).CreateDbCommand()), "IX_WebhookJobs_Pending_NextAttemptAt_Id");
     }
 
     [Fact]

@@ -38,7 +38,8 @@ public class WebhookJob
 
 public enum AttemptTrigger { Schedule, Manual, Edited, Test }
 
-public enum AttemptErrorKind { Http, Timeout, Connection, Dns, Tls, Blocked }
+/// <summary><see cref="Interrupted"/>: the lease of an attempt lapsed without a record (the console stopped); the receiver may have it.</summary>
+public enum AttemptErrorKind { Http, Timeout, Connection, Dns, Tls, Blocked, Interrupted }
 
 /// <summary>One HTTP try: the request as sent and the response as received.</summary>
 public class JobAttempt

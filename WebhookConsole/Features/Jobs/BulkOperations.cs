@@ -1,79 +1,108 @@
+using Hangfire;
+using Hangfire.Server;
+using Hangfire.States;
+using Hangfire.Storage;
 using WebhookConsole.Security;
 
 namespace WebhookConsole.Features.Jobs;
 
 public enum BulkKind { Retry, Abandon }
 
-/// <summary>One "retry all failures" / "abandon all failures" run: in the background, with progress, cancellable.</summary>
-public sealed class BulkOperation
+/// <summary>What a bulk operation was asked to do, and by whom: the Hangfire job's argument.</summary>
+public sealed record BulkSpec(BulkKind Kind, JobQuery Filter, string Description, string ActorId, string ActorName);
+
+/// <summary>One "retry all failures" / "abandon all failures" run, as the durable lane holds it.</summary>
+public sealed record BulkOperation(string Id, BulkKind Kind, string Description, string StartedBy, DateTime StartedAt, int Processed, bool Done, bool Cancelled, string? Error);
+
+/// <summary>
+/// Bulk job actions run as Hangfire jobs on the durable lane (<see cref="Dispatching.DurableLane"/>): off the
+/// request, so a page closing does not stop them; in the Hangfire file, so a restart neither loses one nor its
+/// progress; with their history in the dashboard.
+/// </summary>
+public sealed class BulkOperations(IBackgroundJobClient jobs, JobStorage storage)
 {
-    internal readonly CancellationTokenSource Cancellation = new();
+    private const string SetKey = "webhookconsole:bulk-operations";
+    internal const string ProcessedParameter = "processed";
 
-    public Guid Id { get; } = Guid.NewGuid();
-    public required BulkKind Kind { get; init; }
-    public required string Description { get; init; }
-    public required string StartedBy { get; init; }
-    public DateTime StartedAt { get; } = DateTime.UtcNow;
-    public int Processed { get; internal set; }
-    public bool Done { get; internal set; }
-    public bool Cancelled { get; internal set; }
-    public string? Error { get; internal set; }
-
-    public void Cancel() => Cancellation.Cancel();
-}
-
-/// <summary>Runs bulk job actions off the request, so a page (or its circuit) closing does not stop them.</summary>
-public sealed class BulkOperations(JobsService jobs, ILogger<BulkOperations> logger)
-{
-    private readonly List<BulkOperation> _operations = [];
-    private readonly Lock _lock = new();
-
+    /// <summary>Raised in this process as an operation starts, progresses or ends.</summary>
     public event Action? Changed;
 
-    public IReadOnlyList<BulkOperation> Recent
-    {
-        get { lock (_lock) return _operations.OrderByDescending(o => o.StartedAt).Take(5).ToList(); }
-    }
+    internal void OnChanged() => Changed?.Invoke();
 
     public BulkOperation Start(Actor actor, BulkKind kind, JobQuery filter, string description)
     {
         actor.Require(actor.CanManageJobs, kind == BulkKind.Retry ? "retry jobs" : "abandon jobs");
-        var op = new BulkOperation { Kind = kind, Description = description, StartedBy = actor.Name };
-        lock (_lock)
+        var spec = new BulkSpec(kind, filter with { PageToken = null, Text = null }, description, actor.Id, actor.Name);
+        var id = jobs.Enqueue<BulkJob>(j => j.RunAsync(spec, null, CancellationToken.None));
+        using (var connection = storage.GetConnection())
+        using (var transaction = connection.CreateWriteTransaction())
         {
-            _operations.Add(op);
-            if (_operations.Count > 20) _operations.RemoveAt(0);
+            transaction.AddToSet(SetKey, id, DateTime.UtcNow.Ticks);
+            transaction.Commit();
         }
+        Changed?.Invoke();
+        return Read(id) ?? new BulkOperation(id, kind, description, actor.Name, DateTime.UtcNow, 0, false, false, null);
+    }
+
+    /// <summary>Stops a running operation: Hangfire cancels its token within seconds; what it did so far stays done.</summary>
+    public void Cancel(Actor actor, string id)
+    {
+        actor.Require(actor.CanManageJobs, "stop bulk operations");
+        jobs.Delete(id);
+        Changed?.Invoke();
+    }
+
+    /// <summary>The five latest operations, newest first, from the Hangfire file.</summary>
+    public IReadOnlyList<BulkOperation> Recent
+    {
+        get
+        {
+            using var connection = storage.GetConnection();
+            var ids = connection.GetAllItemsFromSet(SetKey);
+            return ids.Select(Read).OfType<BulkOperation>().OrderByDescending(o => o.StartedAt).Take(5).ToList();
+        }
+    }
+
+    private BulkOperation? Read(string id)
+    {
+        using var connection = storage.GetConnection();
+        var data = connection.GetJobData(id);
+        if (data?.Job?.Args is not [BulkSpec spec, ..]) return null;
+        var processed = int.TryParse(connection.GetJobParameter(id, ProcessedParameter), out var n) ? n : 0;
+        var state = data.State;
+        var done = state == SucceededState.StateName || state == FailedState.StateName || state == DeletedState.StateName;
+        var error = state == FailedState.StateName ? connection.GetStateData(id)?.Reason ?? "failed" : null;
+        return new BulkOperation(id, spec.Kind, spec.Description, spec.ActorName, data.CreatedAt, processed, done, state == DeletedState.StateName, error);
+    }
+}
+
+/// <summary>The Hangfire job of a bulk operation.</summary>
+public sealed class BulkJob(JobsService jobs, BulkOperations operations, IActorDirectory people)
+{
+    // A bulk operation that fails is for a person to look at and start again, not for Hangfire to repeat.
+    [AutomaticRetry(Attempts = 0)]
+    public async Task<int> RunAsync(BulkSpec spec, PerformContext? context, CancellationToken ct)
+    {
+        // The person as they are now: one whose account was disabled, or who lost the role, since they started it
+        // (perhaps before a restart) does not have it carried on in their name.
+        var actor = await people.FindUserAsync(spec.ActorId)
+            ?? throw new ForbiddenException($"{spec.ActorName} can no longer act here, so the bulk operation was not carried on.");
         var progress = new Progress<int>(n =>
         {
-            op.Processed = n;
-            Changed?.Invoke();
+            context?.SetJobParameter(BulkOperations.ProcessedParameter, n);
+            operations.OnChanged();
         });
-        _ = Task.Run(async () =>
+        try
         {
-            try
-            {
-                op.Processed = kind == BulkKind.Retry
-                    ? await jobs.RetryManyAsync(actor, filter, progress, op.Cancellation.Token)
-                    : await jobs.AbandonManyAsync(actor, filter, progress, op.Cancellation.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                op.Cancelled = true;
-            }
-            catch (Exception ex)
-            {
-                op.Error = ex.Message;
-                logger.LogError(ex, "Bulk {Kind} failed.", kind);
-            }
-            finally
-            {
-                op.Cancelled |= op.Cancellation.IsCancellationRequested;
-                op.Done = true;
-                Changed?.Invoke();
-            }
-        });
-        Changed?.Invoke();
-        return op;
+            var total = spec.Kind == BulkKind.Retry
+                ? await jobs.RetryManyAsync(actor, spec.Filter, progress, ct)
+                : await jobs.AbandonManyAsync(actor, spec.Filter, progress, ct);
+            context?.SetJobParameter(BulkOperations.ProcessedParameter, total);
+            return total;
+        }
+        finally
+        {
+            operations.OnChanged();
+        }
     }
 }

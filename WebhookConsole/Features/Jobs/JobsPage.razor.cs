@@ -171,6 +171,12 @@ public partial class JobsPage
         Bulk.Start(await Me.ActorAsync(), kind, q, scope);
     }
 
+    private async Task StopBulkAsync(string id)
+    {
+        Bulk.Cancel(await Me.ActorAsync(), id);
+        Snackbar.Add("Stopping: the operation ends within a few seconds; what it did so far stays done.", Severity.Info);
+    }
+
     public void Dispose()
     {
         _timer?.Dispose();

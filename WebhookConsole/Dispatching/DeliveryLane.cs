@@ -1,0 +1,375 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using WebhookConsole.Data;
+using WebhookConsole.Data.Entities;
+
+namespace WebhookConsole.Dispatching;
+
+/// <summary>
+/// The fast lane: every delivery attempt runs here, in this process, at its due time (ARCHITECTURE.md decision 1,
+/// revised: two lanes). The database is the queue. New jobs arrive already leased from ingestion and are sent at
+/// once; a retry is timed in memory at the exact <c>NextAttemptAt</c> the ledger wrote; and once a second the lane
+/// reads the partial index of Pending jobs for anything coming due in the next few seconds that it does not hold
+/// (a retry scheduled before a restart, a disabled webhook enabled again, a lease that lapsed). Each send's outcome
+/// goes to the <see cref="AttemptRecorder"/> when that send ends, so one slow receiver delays nobody else.
+/// Periodic and bulk work runs on the durable lane (Hangfire on SQLite, see <see cref="DurableLane"/>).
+/// </summary>
+public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
+{
+    /// <summary>A fresh job's lease must outlast the attempt by this much; otherwise it is leased anew from the database.</summary>
+    private static readonly TimeSpan FreshLeaseReserve = TimeSpan.FromSeconds(5);
+    /// <summary>Retries due later than this are left to the database poll, so memory holds only what is due soon.</summary>
+    private static readonly TimeSpan MemoryHorizon = TimeSpan.FromMinutes(10);
+    /// <summary>New jobs kept as written while they wait for a send slot; past this they take the ordinary path.</summary>
+    public const int FreshLimit = 4_096;
+    /// <summary>Rows one poll reads at most: a backlog larger than this enters as the earlier part is sent.</summary>
+    private const int PollLimit = 5_000;
+    /// <summary>How long a stopping host lets sends in flight end and be recorded.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly IDbContextFactory<AppDbContext> _dbFactory;
+    private readonly DeliveryStore _store;
+    private readonly DeliverySender _sender;
+    private readonly AttemptRecorder _recorder;
+    private readonly RecoverySignal _signal;
+    private readonly DispatchOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DeliveryLane> _logger;
+
+    private readonly Lock _lock = new();
+    /// <summary>Due times by job; an entry in <see cref="_timers"/> whose time no longer matches is stale and skipped.</summary>
+    private readonly Dictionary<Guid, DateTime> _waiting = [];
+    private readonly PriorityQueue<Guid, DateTime> _timers = new();
+    /// <summary>Jobs being leased, sent or recorded; a job comes due again only once it is out of here.</summary>
+    private readonly HashSet<Guid> _busy = [];
+    /// <summary>Jobs asked for while busy: put back on the timer, due now, once their attempt is recorded.</summary>
+    private readonly HashSet<Guid> _again = [];
+    private readonly Dictionary<Guid, LeasedJob> _fresh = [];
+    private int _sending;
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly CancellationTokenSource _sendAbort = new();
+    private volatile bool _running;
+
+    public DeliveryLane(IDbContextFactory<AppDbContext> dbFactory, DeliveryStore store, DeliverySender sender, AttemptRecorder recorder, RecoverySignal signal,
+        IOptions<DispatchOptions> options, TimeProvider time, ILogger<DeliveryLane> logger)
+    {
+        (_dbFactory, _store, _sender, _recorder, _signal, _options, _time, _logger) = (dbFactory, store, sender, recorder, signal, options.Value, time, logger);
+    }
+
+    private int MaxSends => Math.Max(1, _options.MaxConcurrentSends);
+
+    /// <summary>Jobs on the lane: waiting for their time or being sent.</summary>
+    public int Count
+    {
+        get { lock (_lock) return _waiting.Count + _busy.Count; }
+    }
+
+    public int FreshCapacity
+    {
+        get
+        {
+            if (!_running) return 0;
+            lock (_lock) return Math.Max(0, FreshLimit - _fresh.Count);
+        }
+    }
+
+    public void EnqueueFresh(IReadOnlyList<LeasedJob> jobs)
+    {
+        if (!_running) return;
+        var now = Now;
+        lock (_lock)
+        {
+            foreach (var job in jobs)
+            {
+                _fresh[job.Job.Id] = job;
+                AddTimer(job.Job.Id, now);
+            }
+        }
+        Wake();
+    }
+
+    public void Enqueue(IReadOnlyCollection<Guid> jobIds)
+    {
+        if (!_running) return;
+        var now = Now;
+        lock (_lock)
+        {
+            foreach (var id in jobIds) AddTimer(id, now);
+        }
+        Wake();
+    }
+
+    public void Schedule(Guid jobId, DateTime dueAt)
+    {
+        if (!_running || dueAt > Now + MemoryHorizon) return; // the poll takes it up when it comes near
+        lock (_lock) AddTimer(jobId, dueAt);
+        Wake();
+    }
+
+    /// <summary>Under the lock. An earlier time wins; a job being sent is asked for again when it is done.</summary>
+    private void AddTimer(Guid id, DateTime due)
+    {
+        if (_busy.Contains(id))
+        {
+            _again.Add(id);
+            return;
+        }
+        if (_waiting.TryGetValue(id, out var existing) && existing <= due) return;
+        _waiting[id] = due;
+        _timers.Enqueue(id, due);
+    }
+
+    private DateTime Now => _time.GetUtcNow().UtcDateTime;
+
+    private void Wake()
+    {
+        try { _wake.Release(); } catch (SemaphoreFullException) { }
+    }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _running = true;
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var ended = await _store.EndLeasesOfStoppedProcessAsync(stoppingToken);
+            if (ended > 0) _logger.LogWarning("{Count} deliveries were leased when the console last stopped; they resume now.", ended);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogError(ex, "Could not end the leases left by the last run; those jobs resume when the leases run out.");
+        }
+        await Task.WhenAll(PollLoopAsync(stoppingToken), DispatchLoopAsync(stoppingToken));
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _running = false;
+        await base.StopAsync(cancellationToken);
+        // Sends in flight end and are recorded; past the drain time they are abandoned to the next start, whose
+        // lease check records them as of unknown outcome.
+        var deadline = Now + DrainTimeout;
+        while (Volatile.Read(ref _sending) > 0 && Now < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(20, CancellationToken.None);
+        }
+        _sendAbort.Cancel();
+        await _recorder.FlushAsync();
+    }
+
+    /// <summary>
+    /// Once a poll interval (or when woken: a webhook enabled, jobs retried), the Pending jobs due within the
+    /// lookahead that the lane does not hold, timed at when they may be leased.
+    /// </summary>
+    private async Task PollLoopAsync(CancellationToken ct)
+    {
+        var interval = TimeSpan.FromMilliseconds(Math.Max(50, _options.PollMilliseconds));
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await PollAsync(TimeSpan.FromSeconds(Math.Max(1, _options.LookaheadSeconds)), ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _logger.LogError(ex, "Reading due deliveries failed; trying again in {Interval}.", interval);
+            }
+            try
+            {
+                await _signal.WaitAsync(interval, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Puts on the lane every Pending job that may be leased within <paramref name="lookahead"/> and is not on it.
+    /// The recovery sweep calls it with no limit but the row cap, as a safety net. Returns how many it added.
+    /// </summary>
+    public async Task<int> PollAsync(TimeSpan lookahead, CancellationToken ct)
+    {
+        if (!_running) return 0;
+        var now = Now;
+        await using var db = await _dbFactory.CreateDbContextAsync(ct);
+        var due = await DueJobs(db, now + lookahead).Take(PollLimit).ToListAsync(ct);
+        var added = 0;
+        lock (_lock)
+        {
+            foreach (var job in due)
+            {
+                if (_waiting.ContainsKey(job.Id) || _busy.Contains(job.Id)) continue;
+                // A leased job is free just after its lease ends.
+                var at = job.LeaseUntil is { } lease && lease > job.NextAttemptAt ? lease.AddMilliseconds(1) : job.NextAttemptAt!.Value;
+                AddTimer(job.Id, at);
+                added++;
+            }
+        }
+        if (added > 0) Wake();
+        return added;
+    }
+
+    public sealed record DueJob(Guid Id, DateTime? NextAttemptAt, DateTime? LeaseUntil);
+
+    /// <summary>
+    /// Pending jobs that may be leased by <paramref name="until"/>, the earliest first; a disabled webhook's jobs are
+    /// held, a deleted webhook's jobs are picked up to be abandoned. <c>Status</c> is compared with a constant so
+    /// that SQLite reads the partial index of Pending jobs.
+    /// </summary>
+    internal static IQueryable<DueJob> DueJobs(AppDbContext db, DateTime until) => db.WebhookJobs.AsNoTracking()
+        .Where(j => j.Status == JobStatus.Pending && j.NextAttemptAt <= until && (j.LeaseUntil == null || j.LeaseUntil < until))
+        .Where(j => j.IsTest || !db.Webhooks.Any(w => w.Id == j.WebhookId && !w.Enabled))
+        .OrderBy(j => j.NextAttemptAt).ThenBy(j => j.Id)
+        .Select(j => new DueJob(j.Id, j.NextAttemptAt, j.LeaseUntil));
+
+    private async Task DispatchLoopAsync(CancellationToken ct)
+    {
+        var batchSize = Math.Max(1, _options.BatchSize);
+        while (!ct.IsCancellationRequested)
+        {
+            List<Guid> due = [];
+            TimeSpan wait;
+            lock (_lock)
+            {
+                var now = Now;
+                // Slots not promised to a job being leased, sent or recorded: a storm of due retries waits on the
+                // timer, not in a lease that could lapse before its send starts.
+                var free = MaxSends - _busy.Count;
+                while (due.Count < Math.Min(batchSize, free) && _timers.TryPeek(out var id, out var at) && at <= now)
+                {
+                    _timers.Dequeue();
+                    if (!_waiting.TryGetValue(id, out var current) || current != at) continue; // stale
+                    _waiting.Remove(id);
+                    _busy.Add(id);
+                    due.Add(id);
+                }
+                wait = _timers.TryPeek(out _, out var next) && free > due.Count
+                    ? next - now
+                    : TimeSpan.FromSeconds(1);
+            }
+            if (due.Count > 0)
+            {
+                await TakeUpAsync(due, ct);
+                continue;
+            }
+            try
+            {
+                await _wake.WaitAsync(wait < TimeSpan.Zero ? TimeSpan.Zero : wait > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Leases what is not fresh in one transaction and starts a send for each job it holds.</summary>
+    private async Task TakeUpAsync(List<Guid> due, CancellationToken ct)
+    {
+        var now = Now;
+        var leased = new List<LeasedJob>(due.Count);
+        var toLease = new List<Guid>();
+        Dictionary<Guid, DateTime>? own = null;
+        lock (_lock)
+        {
+            foreach (var id in due)
+            {
+                if (!_fresh.Remove(id, out var job)) toLease.Add(id);
+                else if (job.Job.LeaseUntil > now + FreshLeaseReserve) leased.Add(job);
+                else
+                {
+                    // Waited so long for a send slot that its lease may lapse mid-attempt: renew it.
+                    toLease.Add(id);
+                    (own ??= [])[id] = job.Job.LeaseUntil!.Value;
+                }
+            }
+        }
+        if (toLease.Count > 0)
+        {
+            try
+            {
+                leased.AddRange(await _store.LeaseAsync(toLease, own, ct));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                _logger.LogError(ex, "Leasing {Count} due deliveries failed; the poll finds them again.", toLease.Count);
+            }
+        }
+        var sending = leased.Select(l => l.Job.Id).ToHashSet();
+        lock (_lock)
+        {
+            foreach (var id in due) if (!sending.Contains(id)) Release(id);
+            _sending += leased.Count;
+        }
+        foreach (var job in leased) _ = SendAsync(job);
+    }
+
+    private async Task SendAsync(LeasedJob job)
+    {
+        DateTime? next = null;
+        try
+        {
+            var result = await _sender.SendAsync(job.Job, job.Webhook, _sendAbort.Token);
+            var recorded = await _recorder.RecordAsync(job, result);
+            next = recorded.NextAttemptAt;
+        }
+        catch (OperationCanceledException) when (_sendAbort.IsCancellationRequested)
+        {
+            // Shutting down past the drain time: the lease stays, and the next start records the attempt as interrupted.
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Delivering job {JobId} failed before its attempt was recorded; it is taken up again when its lease ends.", job.Job.Id);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _sending--;
+                Release(job.Job.Id);
+                if (next is { } at && _running && at <= Now + MemoryHorizon) AddTimer(job.Job.Id, at);
+            }
+            Wake();
+        }
+    }
+
+    /// <summary>Under the lock: the job leaves the busy set; if it was asked for meanwhile, it is due now.</summary>
+    private void Release(Guid id)
+    {
+        _busy.Remove(id);
+        if (_again.Remove(id)) AddTimer(id, Now);
+    }
+
+    /// <summary>
+    /// Sends one attempt now if the job is Pending, due and free, and records it before returning (the Test
+    /// button). Returns the attempt, or null when nothing was sent.
+    /// </summary>
+    public async Task<JobAttempt?> AttemptNowAsync(Guid jobId, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            if (!_busy.Add(jobId)) return null;
+            _waiting.Remove(jobId);
+        }
+        RecordedAttempt? recorded = null;
+        try
+        {
+            var leased = await _store.LeaseAsync([jobId], null, ct);
+            if (leased.Count == 0) return null;
+            var result = await _sender.SendAsync(leased[0].Job, leased[0].Webhook, ct);
+            recorded = (await _store.RecordAsync([(leased[0], result)]))[0];
+            return recorded.Attempt;
+        }
+        finally
+        {
+            lock (_lock) Release(jobId);
+            if (recorded?.NextAttemptAt is { } at) Schedule(jobId, at);
+        }
+    }
+}

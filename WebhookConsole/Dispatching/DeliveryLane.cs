@@ -64,12 +64,17 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
         get { lock (_lock) return _waiting.Count + _busy.Count; }
     }
 
+    /// <summary>
+    /// New jobs are written leased to this process only as far as send slots are free for them now: a lease says
+    /// "this may have been sent", so after a crash only jobs that really were on their way are marked as of unknown
+    /// outcome. The rest are written free and leased when a slot frees up.
+    /// </summary>
     public int FreshCapacity
     {
         get
         {
             if (!_running) return 0;
-            lock (_lock) return Math.Max(0, FreshLimit - _fresh.Count);
+            lock (_lock) return Math.Max(0, Math.Min(FreshLimit - _fresh.Count, MaxSends - _busy.Count - _fresh.Count));
         }
     }
 

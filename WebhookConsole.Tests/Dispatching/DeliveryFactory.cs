@@ -13,6 +13,14 @@ namespace WebhookConsole.Tests.Dispatching;
 /// <summary>The console with its dispatcher on, a fast retry schedule, and loopback receivers allowed.</summary>
 public class DeliveryFactory : ConsoleFactory
 {
+    public DeliveryFactory()
+    {
+    }
+
+    protected DeliveryFactory(string directory) : base(directory)
+    {
+    }
+
     protected override bool DispatchEnabled => true;
     protected virtual bool AllowLoopback => true;
 
@@ -69,6 +77,9 @@ public class DeliveryFactory : ConsoleFactory
         return await db.Webhooks.AsNoTracking().FirstAsync(w => w.Id == id);
     }
 }
+
+/// <summary>A console on a given folder, so that another one can be started on the same files after it (a restart).</summary>
+public sealed class RestartableDeliveryFactory(string directory) : DeliveryFactory(directory);
 
 /// <summary>No allow-list: the SSRF guard as in production.</summary>
 public sealed class StrictDeliveryFactory : DeliveryFactory

@@ -14,7 +14,19 @@ public class ConsoleFactory : WebApplicationFactory<Program>
     public const string AdminPassword = "Admin-Passw0rd!";
     public const string SeedApiKey = "wck_test_seed_key_with_all_scopes_0123456789";
 
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "wc-tests-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly string _dir;
+    private readonly bool _ownsDirectory;
+
+    public ConsoleFactory() : this(null)
+    {
+    }
+
+    /// <param name="directory">A folder shared by consoles started one after another (a restart); the caller removes it.</param>
+    protected ConsoleFactory(string? directory)
+    {
+        _ownsDirectory = directory is null;
+        _dir = directory ?? Path.Combine(Path.GetTempPath(), "wc-tests-" + Guid.NewGuid().ToString("N")[..12]);
+    }
 
     public string DatabasePath => Path.Combine(_dir, "console.db");
 
@@ -59,6 +71,6 @@ public class ConsoleFactory : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        if (_ownsDirectory) try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

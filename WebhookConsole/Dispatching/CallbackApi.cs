@@ -46,7 +46,7 @@ public static class CallbackApi
             var target = status == "completed" ? JobStatus.Succeeded : JobStatus.Failed;
             // Only a delivery the receiver acknowledged and still owes an outcome for: a callback cannot end a job
             // that is waiting for its next attempt, nor rewrite one that has ended.
-            if (job.Status != JobStatus.Received)
+            if (!JobLifecycle.Allows(job.Status, JobChange.Callback))
             {
                 return Problems.Conflict(job.Status == JobStatus.Pending
                     ? "This delivery has not been acknowledged by the receiver yet (it is pending); report its status after a 2xx with an empty body."
@@ -57,11 +57,7 @@ public static class CallbackApi
                 "Job", job.Id.ToString(), job.WebhookName, $"status reported by the receiver: {status}",
                 new Dictionary<string, string?> { ["status"] = job.Status.ToString() },
                 new Dictionary<string, string?> { ["status"] = target.ToString(), ["message"] = message });
-            job.Status = target;
-            job.Summary = $"{(target == JobStatus.Succeeded ? "Completed" : "Failed")} (receiver's callback){(string.IsNullOrWhiteSpace(message) ? "" : ": " + message)}";
-            if (job.Summary.Length > 300) job.Summary = job.Summary[..299] + "…";
-            job.CompletedAt = job.UpdatedAt = now;
-            job.NextAttemptAt = null;
+            JobLifecycle.Callback(job, status == "completed", message, now);
             await db.SaveChangesAsync(ct);
             return Results.Ok(View(job));
         }).AllowAnonymous().DisableAntiforgery();

@@ -72,20 +72,14 @@ public sealed class DeliveryStore(
             {
                 interrupted.Add(Interrupted(job, lapsed - LeaseLength(webhook)));
             }
-            job.LeaseUntil = LeaseEnd(now, webhook);
-            job.UpdatedAt = now;
+            JobLifecycle.Lease(job, LeaseEnd(now, webhook), now);
             leased.Add(new LeasedJob(job, webhook));
         }
         await db.InsertAsync(interrupted, ct);
         await db.UpdateAsync(leased.Select(l => l.Job).ToList(), LeaseColumns, ct: ct);
         if (orphans.Count > 0)
         {
-            await db.WebhookJobs.Where(j => orphans.Contains(j.Id)).ExecuteUpdateAsync(s => s
-                .SetProperty(j => j.Status, JobStatus.Abandoned)
-                .SetProperty(j => j.Summary, "Abandoned: the webhook was deleted")
-                .SetProperty(j => j.CompletedAt, now)
-                .SetProperty(j => j.UpdatedAt, now)
-                .SetProperty(j => j.LeaseUntil, (DateTime?)null), ct);
+            await db.WebhookJobs.Where(j => orphans.Contains(j.Id)).ExecuteUpdateAsync(s => JobLifecycle.Abandon(s, "Abandoned: the webhook was deleted", now), ct);
         }
         await tx.CommitAsync(ct);
         if (interrupted.Count > 0) logger.LogWarning("{Count} jobs were taken up again after a lease lapsed without a recorded attempt; each is marked as of unknown outcome and sent again.", interrupted.Count);
@@ -98,8 +92,7 @@ public sealed class DeliveryStore(
     /// <summary>The attempt a lapsed lease stands for: it was leased, perhaps sent, and never recorded.</summary>
     private static JobAttempt Interrupted(WebhookJob job, DateTime leasedAt)
     {
-        job.AttemptCount++;
-        job.Summary = "Outcome unknown (the console stopped during an attempt); sending again";
+        JobLifecycle.Interrupted(job);
         return new JobAttempt
         {
             JobId = job.Id,
@@ -170,18 +163,7 @@ public sealed class DeliveryStore(
             attempts.Add(attempt);
             jobs.Add(job);
 
-            var finishedAt = time.GetUtcNow().UtcDateTime;
-            job.AttemptCount = number;
-            job.LastStatusCode = result.StatusCode;
-            job.LastErrorKind = result.ErrorKind;
-            job.Summary = Truncate(outcome.Summary, 300);
-            job.PendingTrigger = null;
-            job.PendingTriggeredBy = null;
-            job.LeaseUntil = null;
-            job.UpdatedAt = finishedAt;
-            job.Status = outcome.Status;
-            job.NextAttemptAt = outcome.RetryIn is { } wait ? finishedAt + wait : null;
-            if (outcome.Status is JobStatus.Succeeded or JobStatus.Failed) job.CompletedAt = finishedAt;
+            JobLifecycle.RecordAttempt(job, number, outcome, result, time.GetUtcNow().UtcDateTime);
 
             recorded.Add(new RecordedAttempt(job.Id, attempt, job.NextAttemptAt));
             // Only the schedule's own attempts speak for the receiver's health: a test, or a retry a person asked for
@@ -258,5 +240,4 @@ public sealed class DeliveryStore(
         nameof(WebhookJob.AttemptCount), nameof(WebhookJob.LastStatusCode), nameof(WebhookJob.LastErrorKind), nameof(WebhookJob.LeaseUntil), nameof(WebhookJob.UpdatedAt),
     ];
 
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
 }

@@ -31,7 +31,7 @@ public sealed class TestDelivery(IDbContextFactory<AppDbContext> dbFactory, IFil
 
         var now = time.GetUtcNow().UtcDateTime;
         var id = Guid.CreateVersion7();
-        db.WebhookJobs.Add(new WebhookJob
+        var job = new WebhookJob
         {
             Id = id,
             WebhookId = w.Id,
@@ -41,20 +41,18 @@ public sealed class TestDelivery(IDbContextFactory<AppDbContext> dbFactory, IFil
             Url = url.Value!,
             RequestHeaders = JobRequest.Headers(w),
             RequestBody = PayloadBuilder.Build(new PayloadInput(id, w, w.Type, w.Event, kapp, w.Form, now, context)),
-            Status = JobStatus.Pending,
             IsTest = true,
             PendingTriggeredBy = actor.Name,
-            NextAttemptAt = now,
-            CreatedAt = now,
-            UpdatedAt = now,
-        });
+        };
+        JobLifecycle.Create(job, now);
+        db.WebhookJobs.Add(job);
         await db.SaveChangesAsync(ct);
 
         var attempt = await lane.AttemptNowAsync(id, ct);
         if (attempt is null) return new TestResult(id, false, null, 0, "The test could not be sent.", null, null, null);
         var ok = attempt.ErrorKind is null && attempt.StatusCode is >= 200 and < 300;
-        var job = await db.WebhookJobs.AsNoTracking().FirstAsync(j => j.Id == id, ct);
-        return new TestResult(id, ok, attempt.StatusCode, attempt.DurationMs, job.Summary ?? "", attempt.ResponseBody,
+        var after = await db.WebhookJobs.AsNoTracking().FirstAsync(j => j.Id == id, ct);
+        return new TestResult(id, ok, attempt.StatusCode, attempt.DurationMs, after.Summary ?? "", attempt.ResponseBody,
             attempt.ErrorKind?.ToString().ToLowerInvariant(), attempt.Error);
     }
 }

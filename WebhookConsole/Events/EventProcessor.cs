@@ -211,7 +211,7 @@ public sealed class EventProcessor : IAsyncDisposable
     {
         var id = Guid.CreateVersion7();
         var body = PayloadBuilder.Build(new PayloadInput(id, w, e.Type, e.Action, e.Kapp, e.Form, e.OccurredAt, e.Context));
-        return new WebhookJob
+        var job = new WebhookJob
         {
             Id = id,
             WebhookId = w.Id,
@@ -222,11 +222,9 @@ public sealed class EventProcessor : IAsyncDisposable
             Url = url,
             RequestHeaders = JobRequest.Headers(w),
             RequestBody = body,
-            Status = JobStatus.Pending,
-            NextAttemptAt = now,
-            CreatedAt = now,
-            UpdatedAt = now,
         };
+        JobLifecycle.Create(job, now);
+        return job;
     }
 
     /// <summary>The replies first given to events with these client ids inside the window.</summary>

@@ -34,7 +34,7 @@ public sealed class RetentionService(IDbContextFactory<AppDbContext> dbFactory, 
         while (true)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var ids = await db.WebhookJobs.Where(j => j.CreatedAt < cutoff && (j.Status == JobStatus.Succeeded || j.Status == JobStatus.Failed || j.Status == JobStatus.Abandoned))
+            var ids = await db.WebhookJobs.Where(j => j.CreatedAt < cutoff && Dispatching.JobLifecycle.Purgeable.Contains(j.Status))
                 .OrderBy(j => j.CreatedAt).Select(j => j.Id).Take(batch).ToListAsync(ct);
             if (ids.Count == 0) break;
             await db.JobAttempts.Where(a => ids.Contains(a.JobId)).ExecuteDeleteAsync(ct);

@@ -135,6 +135,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.WebhookJobs.FirstOrDefaultAsync(j => j.Id == id, ct);
         if (job is null) return new(ActionStatus.NotFound, $"There is no job {id}.");
+        if (JobLifecycle.RetryRefusal(job, time.GetUtcNow().UtcDateTime) is { } inFlight) return new(ActionStatus.Conflict, inFlight);
         if (url is not null && !OutboundUrl.SameOrigin(url, job.OriginalUrl ?? job.Url))
         {
             return new(ActionStatus.Invalid,
@@ -173,13 +174,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         }
         audit.Record(db, actor, "Job", job.Id.ToString(), job.WebhookName, action, before,
             new Dictionary<string, string?> { ["url"] = job.Url, ["body"] = job.RequestBody, ["status"] = nameof(JobStatus.Pending) });
-        var now = time.GetUtcNow().UtcDateTime;
-        job.Status = JobStatus.Pending;
-        job.PendingTrigger = edited ? AttemptTrigger.Edited : AttemptTrigger.Manual;
-        job.PendingTriggeredBy = actor.Name;
-        job.NextAttemptAt = now;
-        job.CompletedAt = null;
-        job.UpdatedAt = now;
+        JobLifecycle.Retry(job, edited, actor.Name, time.GetUtcNow().UtcDateTime);
         await db.SaveChangesAsync(ct);
         queue.Enqueue([job.Id]);
         var held = await db.Webhooks.AnyAsync(w => w.Id == job.WebhookId && !w.Enabled, ct);
@@ -209,15 +204,11 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.WebhookJobs.FirstOrDefaultAsync(j => j.Id == id, ct);
         if (job is null) return new(ActionStatus.NotFound, $"There is no job {id}.");
-        if (job.Status is JobStatus.Succeeded or JobStatus.Abandoned) return new(ActionStatus.Conflict, $"The job is already {job.Status.ToString().ToLowerInvariant()}.");
+        if (JobLifecycle.AbandonRefusal(job) is { } refusal) return new(ActionStatus.Conflict, refusal);
         var now = time.GetUtcNow().UtcDateTime;
         audit.Record(db, actor, "Job", job.Id.ToString(), job.WebhookName, "abandoned",
             new Dictionary<string, string?> { ["status"] = job.Status.ToString() }, new Dictionary<string, string?> { ["status"] = nameof(JobStatus.Abandoned) });
-        job.Status = JobStatus.Abandoned;
-        job.Summary = $"Abandoned by {actor.Name}" + (job.Summary is null ? "" : $" · last: {job.Summary}");
-        if (job.Summary.Length > 300) job.Summary = job.Summary[..299] + "…";
-        job.NextAttemptAt = null;
-        job.CompletedAt = job.UpdatedAt = now;
+        JobLifecycle.Abandon(job, actor.Name, now);
         await db.SaveChangesAsync(ct);
         return new(ActionStatus.Ok, "Abandoned.");
     }
@@ -242,15 +233,10 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
             var batch = await candidates.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).Select(j => new { j.Id, j.CreatedAt, j.Status }).Take(500).ToListAsync(ct);
             if (batch.Count == 0) break;
             (afterAt, afterId) = (batch[^1].CreatedAt, batch[^1].Id);
+            // A Pending job is already on its way (or in flight); it is not sent twice.
             var ids = batch.Where(j => j.Status != JobStatus.Pending).Select(j => j.Id).ToList();
             if (ids.Count == 0) continue;
-            await db.WebhookJobs.Where(j => ids.Contains(j.Id)).ExecuteUpdateAsync(s => s
-                .SetProperty(j => j.Status, JobStatus.Pending)
-                .SetProperty(j => j.PendingTrigger, AttemptTrigger.Manual)
-                .SetProperty(j => j.PendingTriggeredBy, actor.Name)
-                .SetProperty(j => j.NextAttemptAt, now)
-                .SetProperty(j => j.CompletedAt, (DateTime?)null)
-                .SetProperty(j => j.UpdatedAt, now), ct);
+            await db.WebhookJobs.Where(j => ids.Contains(j.Id) && j.Status != JobStatus.Pending).ExecuteUpdateAsync(s => JobLifecycle.Retry(s, actor.Name, now), ct);
             queue.Enqueue(ids);
             total += ids.Count;
             progress?.Report(total);
@@ -285,14 +271,10 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var now = time.GetUtcNow().UtcDateTime;
-            var ids = await Filter(db.WebhookJobs, q, now).Where(j => j.Status != JobStatus.Succeeded && j.Status != JobStatus.Abandoned)
+            var ids = await Filter(db.WebhookJobs, q, now).Where(j => JobLifecycle.Abandonable.Contains(j.Status))
                 .Select(j => j.Id).Take(500).ToListAsync(ct);
             if (ids.Count == 0) break;
-            await db.WebhookJobs.Where(j => ids.Contains(j.Id)).ExecuteUpdateAsync(s => s
-                .SetProperty(j => j.Status, JobStatus.Abandoned)
-                .SetProperty(j => j.NextAttemptAt, (DateTime?)null)
-                .SetProperty(j => j.CompletedAt, now)
-                .SetProperty(j => j.UpdatedAt, now), ct);
+            await db.WebhookJobs.Where(j => ids.Contains(j.Id)).ExecuteUpdateAsync(s => JobLifecycle.Abandon(s, null, now), ct);
             total += ids.Count;
             progress?.Report(total);
         }

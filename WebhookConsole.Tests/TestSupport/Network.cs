@@ -22,4 +22,6 @@ public sealed class HeldDeliveryQueue : WebhookConsole.Dispatching.IDeliveryQueu
     public List<Guid> Enqueued { get; } = [];
     public void Enqueue(IReadOnlyCollection<Guid> jobIds) => Enqueued.AddRange(jobIds);
     public void Schedule(Guid jobId, DateTime dueAt) => Enqueued.Add(jobId);
+    /// <summary>Held: nothing is sent, so a test delivery reports that it could not be sent.</summary>
+    public Task<WebhookConsole.Data.Entities.JobAttempt?> AttemptNowAsync(Guid jobId, CancellationToken ct) => Task.FromResult<WebhookConsole.Data.Entities.JobAttempt?>(null);
 }

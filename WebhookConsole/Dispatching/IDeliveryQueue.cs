@@ -17,6 +17,12 @@ public interface IDeliveryQueue
     /// </summary>
     int FreshCapacity => 0;
 
+    /// <summary>
+    /// Sends one attempt of the job now, if it is Pending, due and free, and returns it once recorded (the Test
+    /// button); null when nothing was sent.
+    /// </summary>
+    Task<Data.Entities.JobAttempt?> AttemptNowAsync(Guid jobId, CancellationToken ct);
+
     /// <summary>Jobs just committed with a lease for this process; their first attempt needs no read and no lease write.</summary>
     void EnqueueFresh(IReadOnlyList<LeasedJob> jobs) => Enqueue(jobs.Select(j => j.Job.Id).ToList());
 }

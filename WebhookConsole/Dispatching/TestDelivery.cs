@@ -14,7 +14,7 @@ public sealed record TestResult(Guid? JobId, bool Succeeded, int? StatusCode, in
 /// "Test" (Jodoo's Test Connection): a sample event of the webhook's type, delivered now — even to a
 /// disabled webhook — recorded as a job with a test attempt, and its outcome returned.
 /// </summary>
-public sealed class TestDelivery(IDbContextFactory<AppDbContext> dbFactory, IFilterEvaluator filters, DeliveryLane lane, TimeProvider time)
+public sealed class TestDelivery(IDbContextFactory<AppDbContext> dbFactory, IFilterEvaluator filters, IDeliveryQueue lane, TimeProvider time)
 {
     public async Task<TestResult?> SendAsync(Actor actor, Guid webhookId, CancellationToken ct)
     {

@@ -89,6 +89,7 @@ public static class ConsoleAtScale
     {
         public void Enqueue(IReadOnlyCollection<Guid> jobIds) { }
         public void Schedule(Guid jobId, DateTime dueAt) { }
+        public Task<WebhookConsole.Data.Entities.JobAttempt?> AttemptNowAsync(Guid jobId, CancellationToken ct) => Task.FromResult<WebhookConsole.Data.Entities.JobAttempt?>(null);
     }
 
     /// <summary>

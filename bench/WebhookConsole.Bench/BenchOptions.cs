@@ -18,7 +18,7 @@ public sealed record BenchOptions
     public bool KeepData { get; init; }
     /// <summary>An existing benchmark database to reuse (kept with --keep); the console part then skips what is already seeded.</summary>
     public string Database { get; init; } = "";
-    /// <summary>Parts to run (all when empty): ceiling, filters, ingest, e2e, latency, console. For working on one number.</summary>
+    /// <summary>Parts to run (all when empty): ceiling, filters, ingest, e2e, latency, console, engine. For working on one number.</summary>
     public string[] Only { get; init; } = [];
 
     public bool Runs(string part) => Only.Length == 0 || Only.Contains(part, StringComparer.OrdinalIgnoreCase);
@@ -37,7 +37,7 @@ public sealed record BenchOptions
           --out FILE              JSON results (default bench/results/latest.json)
           --keep                  keep the temporary databases
           --database FILE         reuse a database a run kept (with --only console: time the queries again, no seeding)
-          --only a,b              run only these parts (ceiling, filters, ingest, e2e, latency, console); no JSON is
+          --only a,b              run only these parts (ceiling, filters, ingest, e2e, latency, console, engine); no JSON is
                                   written unless --out is given, since a partial run is not comparable
         """;
 

@@ -91,6 +91,19 @@ if (options.Runs("console"))
     Step($"    seeded in {console.SeedSeconds:N0} s; {console.Jobs:N0} jobs; search index caught up on {console.IndexedRows:N0} rows in {console.IndexSeconds:N0} s");
 }
 
+var retry = new RetryLatenessResult(double.NaN, double.NaN, 0, 0);
+var crash = new CrashResult(0, 0, 0, 0);
+if (options.Runs("engine"))
+{
+    var retryJobs = options.Quick ? 500 : 2_000;
+    Step($"(7) engine: retry lateness ({retryJobs:N0} deliveries answered 429 with Retry-After: 7, then 200)");
+    retry = await EngineParts.RetryLatenessAsync(appDll, work.FullName, FreePort(), retryJobs);
+    Step($"    p50 {retry.P50} ms, p99 {retry.P99} ms after due ({retry.Retried:N0} of {retry.Jobs:N0} retried)");
+    Step("(7) engine: SIGKILL halfway through a burst of 5,000 deliveries, restart");
+    crash = await EngineParts.CrashDuplicatesAsync(appDll, work.FullName, FreePort(), 5_000);
+    Step($"    killed at {crash.KilledAt:N0}; {crash.Delivered:N0} of {crash.Jobs:N0} delivered, {crash.Twice:N0} twice ({crash.Percent} %)");
+}
+
 var results = new JsonObject
 {
     ["commit"] = Commit(root),
@@ -114,12 +127,15 @@ var results = new JsonObject
         ["page50"] = Num(console.Page50),
         ["textSearch"] = Num(console.TextSearch),
     },
+    ["retryLatenessMs"] = new JsonObject { ["p50"] = Num(retry.P50), ["p99"] = Num(retry.P99) },
+    ["crashDuplicatesPercent"] = Num(crash.Percent),
     ["peakWorkingSetMb"] = new JsonObject { ["endToEnd"] = Num(e2e.PeakMb), ["console"] = Num(console.PeakMb) },
     ["searchIndexCatchUp"] = new JsonObject { ["rows"] = console.IndexedRows, ["seconds"] = Num(Math.Round(console.IndexSeconds, 1)) },
     ["checks"] = new JsonObject
     {
         ["delivered"] = e2e.Delivered, ["recordedAttempts"] = e2e.Recorded, ["badSignatures"] = e2e.BadSignatures,
         ["latencySent"] = latency.Sent, ["latencyArrived"] = latency.Arrived,
+        ["retried"] = retry.Retried, ["crashJobs"] = crash.Jobs, ["crashDelivered"] = crash.Delivered, ["crashKilledAt"] = crash.KilledAt,
     },
 };
 
@@ -138,6 +154,8 @@ Console.WriteLine(Row($"All History first page, {console.Jobs:N0} jobs (ms)", $"
 Console.WriteLine(Row("Failures by webhook first page (ms)", $"{console.FailuresByWebhookFirstPage}", "≤ 20", console.FailuresByWebhookFirstPage <= 20));
 Console.WriteLine(Row("page 50 (ms)", $"{console.Page50}", "≤ 50", console.Page50 <= 50));
 Console.WriteLine(Row("text search (ms)", $"{console.TextSearch}", "≤ 500", console.TextSearch <= 500));
+Console.WriteLine(Row("retry lateness p50 / p99 (ms)", $"{retry.P50} / {retry.P99}", "p99 ≤ 1,000", retry.P99 <= 1000));
+Console.WriteLine(Row("deliveries sent twice after a kill (%)", $"{crash.Percent}", "≤ 9", crash.Percent <= 9));
 Console.WriteLine(Row("peak working set, end to end (MB)", $"{e2e.PeakMb}", "≤ 400", e2e.PeakMb <= 400));
 Console.WriteLine(Row("peak working set, console (MB)", $"{console.PeakMb}", "≤ 400", console.PeakMb <= 400));
 Console.WriteLine();
@@ -157,7 +175,8 @@ if (!options.KeepData)
     try { work.Delete(recursive: true); } catch (IOException) { }
 }
 var complete = (!options.Runs("e2e") || (e2e.Delivered >= options.Deliveries && e2e.Recorded >= options.Deliveries && e2e.BadSignatures == 0))
-    && (!options.Runs("latency") || latency.Arrived == latency.Sent);
+    && (!options.Runs("latency") || latency.Arrived == latency.Sent)
+    && (!options.Runs("engine") || (retry.Retried == retry.Jobs && crash.Delivered == crash.Jobs));
 if (!complete) Console.Error.WriteLine("Some deliveries were not delivered, recorded or signed: see checks.");
 return complete ? 0 : 1;
 

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace WebhookConsole.Bench;
+
+public sealed record RetryLatenessResult(double P50, double P99, int Jobs, int Retried);
+public sealed record CrashResult(int Jobs, int Delivered, int Twice, int KilledAt)
+{
+    public double Percent => Jobs == 0 ? double.NaN : Math.Round(100.0 * Twice / Jobs, 2);
+}
+
+/// <summary>
+/// (7) The delivery engine's timing and crash behaviour, each on a console of its own with a fresh database:
+/// how late retries start (measured at the receiver) and how many deliveries a SIGKILL makes it send twice.
+/// </summary>
+public static class EngineParts
+{
+    /// <summary>
+    /// A receiver that answers every delivery's first attempt 429 with <c>Retry-After: 7</c>, then 200: the retry
+    /// is due 7 s after the first attempt is recorded (the schedule's 5 s, lengthened by Retry-After; jitter 0 so
+    /// the due time is known at the receiver). Lateness = second arrival − (first answer + 7 s), so it errs late by
+    /// the few milliseconds the record takes.
+    /// </summary>
+    public static async Task<RetryLatenessResult> RetryLatenessAsync(string appDll, string work, int port, int jobs)
+    {
+        var firstAnswered = new ConcurrentDictionary<string, long>();
+        var late = new ConcurrentDictionary<string, double>();
+        await using var receiver = await Receiver.StartAsync(async ctx =>
+        {
+            var id = ctx.Request.Headers["webhook-id"].ToString();
+            await ctx.Request.Body.CopyToAsync(Stream.Null);
+            var now = Stopwatch.GetTimestamp();
+            if (firstAnswered.TryAdd(id, now))
+            {
+                ctx.Response.StatusCode = 429;
+                ctx.Response.Headers.RetryAfter = "7";
+                return;
+            }
+            late.TryAdd(id, Stopwatch.GetElapsedTime(firstAnswered[id], now).TotalMilliseconds - 7_000);
+            ctx.Response.StatusCode = 200;
+        });
+        await using var app = await ConsoleProcess.StartAsync(appDll, Path.Combine(work, "retry.db"), port, new Dictionary<string, string>
+        {
+            ["Dispatch__RetryJitter"] = "0", ["Dispatch__DisableAfterConsecutiveFailures"] = "0",
+        });
+        using var api = app.CreateClient();
+        await BenchEvents.CreateWebhookAsync(api, "Retry timing", "retry", "true", receiver.Url + "/retry");
+        foreach (var chunk in Enumerable.Range(0, jobs).Chunk(500))
+        {
+            var body = new JsonArray(chunk.Select(i => (JsonNode)BenchEvents.Event("retry", i, "retry")).ToArray()).ToJsonString();
+            using var response = await api.PostAsync("/api/v1/events/batch", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            response.EnsureSuccessStatusCode();
+        }
+        for (var wait = Stopwatch.StartNew(); late.Count < jobs && wait.Elapsed < TimeSpan.FromSeconds(120);) await Task.Delay(100);
+        var sorted = late.Values.Order().ToList();
+        return sorted.Count == 0
+            ? new RetryLatenessResult(double.NaN, double.NaN, jobs, 0)
+            : new RetryLatenessResult(Math.Round(sorted[sorted.Count / 2], 1), Math.Round(sorted[Math.Min(sorted.Count - 1, sorted.Count * 99 / 100)], 1), jobs, sorted.Count);
+    }
+
+    /// <summary>
+    /// A burst of <paramref name="jobs"/> deliveries to a receiver answering in about a millisecond; SIGKILL when
+    /// half have arrived; a restart on the same database; then every job must arrive. Counts the jobs that
+    /// arrived more than once.
+    /// </summary>
+    public static async Task<CrashResult> CrashDuplicatesAsync(string appDll, string work, int port, int jobs)
+    {
+        var arrivals = new ConcurrentDictionary<string, int>();
+        await using var receiver = await Receiver.StartAsync(async ctx =>
+        {
+            await ctx.Request.Body.CopyToAsync(Stream.Null);
+            arrivals.AddOrUpdate(ctx.Request.Headers["webhook-id"].ToString(), 1, (_, n) => n + 1);
+            ctx.Response.StatusCode = 200;
+        });
+        var database = Path.Combine(work, "crash.db");
+        var killedAt = 0;
+        await using (var app = await ConsoleProcess.StartAsync(appDll, database, port))
+        {
+            using var api = app.CreateClient();
+            await BenchEvents.CreateWebhookAsync(api, "Crash", "crash", "true", receiver.Url + "/crash");
+            var bodies = Enumerable.Range(0, jobs).Chunk(500)
+                .Select(chunk => new JsonArray(chunk.Select(i => (JsonNode)BenchEvents.Event("crash", i, "crash")).ToArray()).ToJsonString()).ToList();
+            var post = Task.Run(async () =>
+            {
+                foreach (var body in bodies)
+                {
+                    try
+                    {
+                        using var response = await api.PostAsync("/api/v1/events/batch", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+                        response.EnsureSuccessStatusCode();
+                    }
+                    catch (HttpRequestException) { return; } // the kill came first; the rest is posted after the restart
+                }
+            });
+            for (var wait = Stopwatch.StartNew(); arrivals.Count < jobs / 2 && wait.Elapsed < TimeSpan.FromSeconds(60);) await Task.Delay(1);
+            app.Process.Kill(entireProcessTree: true);
+            await app.Process.WaitForExitAsync();
+            killedAt = arrivals.Count;
+            await post;
+        }
+        await using (var again = await ConsoleProcess.StartAsync(appDll, database, port))
+        {
+            // Events whose batch the kill cut off are posted again (their ids make a repeat a no-op).
+            using var api = again.CreateClient();
+            foreach (var chunk in Enumerable.Range(0, jobs).Chunk(500))
+            {
+                var body = new JsonArray(chunk.Select(i => (JsonNode)BenchEvents.Event("crash", i, "crash")).ToArray()).ToJsonString();
+                using var response = await api.PostAsync("/api/v1/events/batch", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+                response.EnsureSuccessStatusCode();
+            }
+            for (var wait = Stopwatch.StartNew(); arrivals.Count < jobs && wait.Elapsed < TimeSpan.FromSeconds(120);) await Task.Delay(50);
+            await Task.Delay(500);
+        }
+        return new CrashResult(jobs, arrivals.Count, arrivals.Values.Count(n => n > 1), killedAt);
+    }
+
+    private sealed class Receiver : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private Receiver(WebApplication app, string url) => (_app, Url) = (app, url);
+        public string Url { get; }
+
+        public static async Task<Receiver> StartAsync(RequestDelegate handle)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+            var app = builder.Build();
+            app.Run(handle);
+            await app.StartAsync();
+            return new Receiver(app, app.Urls.First().Replace("localhost", "127.0.0.1"));
+        }
+
+        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    }
+}

@@ -16,9 +16,11 @@ public sealed class DispatchOptions
     public int DisableAfterConsecutiveFailures { get; set; } = 100;
     /// <summary>
     /// Deliveries in flight at once on the fast lane. They wait on the network, not the CPU, so many more than
-    /// cores; the bound keeps a storm of due retries from opening unbounded connections.
+    /// cores; the bound keeps a storm of due retries from opening unbounded connections. It matches the sender's
+    /// 256 connections per receiver: more would queue inside the HTTP client, where the webhook's timeout runs
+    /// while no byte has been sent (a slow receiver then times out deliveries that never left).
     /// </summary>
-    public int MaxConcurrentSends { get; set; } = 1024;
+    public int MaxConcurrentSends { get; set; } = 256;
     /// <summary>Workers of the durable lane (Hangfire on SQLite): the periodic jobs and bulk operations, not deliveries.</summary>
     public int WorkerCount { get; set; } = 4;
     public int MaxResponseBodyBytes { get; set; } = 64 * 1024;

@@ -49,22 +49,8 @@ public class CrashTests(ITestOutputHelper output)
             using var api = new HttpClient { BaseAddress = new Uri(baseUrl) };
             api.DefaultRequestHeaders.Authorization = new("Bearer", Key);
             await WaitReadyAsync(api, first);
-            var created = await api.PostAsJsonAsync("/api/v1/webhooks", new
-            {
-                name = "Crash receiver", scope = "Kapp", kapp = "services", type = "Submission", @event = "Submitted", url,
-                signing = new { scheme = "standard", secret = "whsec_" + Convert.ToBase64String(new byte[32]) }, timeoutSeconds = 2,
-            });
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-
-            for (var batch = 0; batch < Jobs / 1000; batch++)
-            {
-                var events = new JsonArray(Enumerable.Range(0, 1000).Select(i => (JsonNode)new JsonObject
-                {
-                    ["type"] = "Submission", ["action"] = "Submitted", ["kapp"] = "services", ["id"] = $"crash-{batch}-{i}",
-                }).ToArray());
-                var response = await api.PostAsync("/api/v1/events/batch", new StringContent(events.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
-                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-            }
+            await CreateWebhookAsync(api, "Crash receiver", "services", url, timeoutSeconds: 2);
+            await PostEventsAsync(api, "services", "crash", Jobs);
 
             // Mid-flight: some delivered, most not.
             await midFlight.Task.WaitAsync(TimeSpan.FromSeconds(60));
@@ -132,21 +118,8 @@ public class CrashTests(ITestOutputHelper output)
             using var api = new HttpClient { BaseAddress = new Uri(baseUrl) };
             api.DefaultRequestHeaders.Authorization = new("Bearer", Key);
             await WaitReadyAsync(api, process);
-            var created = await api.PostAsJsonAsync("/api/v1/webhooks", new
-            {
-                name = "Crash loop receiver", scope = "Kapp", kapp = "loop", type = "Submission", @event = "Submitted", url,
-                signing = new { scheme = "standard", secret = "whsec_" + Convert.ToBase64String(new byte[32]) }, timeoutSeconds = 5,
-            });
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-            for (var batch = 0; batch < Total / 1000; batch++)
-            {
-                var events = new JsonArray(Enumerable.Range(0, 1000).Select(i => (JsonNode)new JsonObject
-                {
-                    ["type"] = "Submission", ["action"] = "Submitted", ["kapp"] = "loop", ["id"] = $"loop-{batch}-{i}",
-                }).ToArray());
-                var response = await api.PostAsync("/api/v1/events/batch", new StringContent(events.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
-                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-            }
+            await CreateWebhookAsync(api, "Crash loop receiver", "loop", url, timeoutSeconds: 5);
+            await PostEventsAsync(api, "loop", "loop", Total);
 
             foreach (var share in new[] { 0.2, 0.45, 0.7 })
             {
@@ -190,6 +163,30 @@ public class CrashTests(ITestOutputHelper output)
         Assert.All(twice, id => Assert.True(marked.Contains(id), $"job {id} reached the receiver twice and its history does not say so"));
         SqliteConnection.ClearAllPools();
         try { dir.Delete(recursive: true); } catch (IOException) { }
+    }
+
+    private static async Task CreateWebhookAsync(HttpClient api, string name, string kapp, string url, int timeoutSeconds)
+    {
+        var created = await api.PostAsJsonAsync("/api/v1/webhooks", new
+        {
+            name, scope = "Kapp", kapp, type = "Submission", @event = "Submitted", url,
+            signing = new { scheme = "standard", secret = "whsec_" + Convert.ToBase64String(new byte[32]) }, timeoutSeconds,
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+    }
+
+    /// <summary>Posts <paramref name="count"/> events for the kapp, a thousand per batch.</summary>
+    private static async Task PostEventsAsync(HttpClient api, string kapp, string idPrefix, int count)
+    {
+        for (var batch = 0; batch < count / 1000; batch++)
+        {
+            var events = new JsonArray(Enumerable.Range(0, 1000).Select(i => (JsonNode)new JsonObject
+            {
+                ["type"] = "Submission", ["action"] = "Submitted", ["kapp"] = kapp, ["id"] = $"{idPrefix}-{batch}-{i}",
+            }).ToArray());
+            var response = await api.PostAsync("/api/v1/events/batch", new StringContent(events.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
     }
 
     private static HashSet<Guid> InterruptedJobs(string db)

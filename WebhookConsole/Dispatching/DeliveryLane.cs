@@ -24,6 +24,8 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
     public const int FreshLimit = 4_096;
     /// <summary>Rows one poll reads at most: a backlog larger than this enters as the earlier part is sent.</summary>
     private const int PollLimit = 5_000;
+    /// <summary>The dispatcher's longest sleep, so a missed wake costs at most this.</summary>
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(1);
     /// <summary>How long a stopping host lets sends in flight end and be recorded.</summary>
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
@@ -57,12 +59,6 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
     }
 
     private int MaxSends => Math.Max(1, _options.MaxConcurrentSends);
-
-    /// <summary>Jobs on the lane: waiting for their time or being sent.</summary>
-    public int Count
-    {
-        get { lock (_lock) return _waiting.Count + _busy.Count; }
-    }
 
     /// <summary>
     /// New jobs are written leased to this process only as far as send slots are free for them now: a lease says
@@ -254,9 +250,8 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
                     _busy.Add(id);
                     due.Add(id);
                 }
-                wait = _timers.TryPeek(out _, out var next) && free > due.Count
-                    ? next - now
-                    : TimeSpan.FromSeconds(1);
+                // Nothing due: sleep until the next timer, or until woken (a new job, a free slot), a second at most.
+                wait = free > 0 && _timers.TryPeek(out _, out var next) ? next - now : MaxWait;
             }
             if (due.Count > 0)
             {
@@ -265,7 +260,7 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
             }
             try
             {
-                await _wake.WaitAsync(wait < TimeSpan.Zero ? TimeSpan.Zero : wait > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait, ct);
+                await _wake.WaitAsync(TimeSpan.FromTicks(Math.Clamp(wait.Ticks, 0, MaxWait.Ticks)), ct);
             }
             catch (OperationCanceledException)
             {

@@ -9,10 +9,7 @@ namespace WebhookConsole.Dispatching;
 public sealed record LeasedJob(WebhookJob Job, Webhook Webhook);
 
 /// <summary>One sent attempt as written: the attempt row, and when the job is due again if it waits for a retry.</summary>
-public sealed record RecordedAttempt(Guid JobId, JobAttempt Attempt, DateTime? NextAttemptAt)
-{
-    public bool Rescheduled => NextAttemptAt is not null;
-}
+public sealed record RecordedAttempt(Guid JobId, JobAttempt Attempt, DateTime? NextAttemptAt);
 
 /// <summary>
 /// The delivery ledger's reads and writes, many jobs per transaction: one leases the due jobs the lane takes up

@@ -22,6 +22,8 @@ public sealed record BulkOperation(string Id, BulkKind Kind, string Description,
 public sealed class BulkOperations(IBackgroundJobClient jobs, JobStorage storage)
 {
     private const string SetKey = "webhookconsole:bulk-operations";
+    /// <summary>Operations listed at most (the page shows five).</summary>
+    private const int Kept = 20;
     internal const string ProcessedParameter = "processed";
 
     /// <summary>Raised in this process as an operation starts, progresses or ends.</summary>
@@ -35,13 +37,18 @@ public sealed class BulkOperations(IBackgroundJobClient jobs, JobStorage storage
         var spec = new BulkSpec(kind, filter with { PageToken = null, Text = null }, description, actor.Id, actor.Name);
         var id = jobs.Enqueue<BulkJob>(j => j.RunAsync(spec, null, CancellationToken.None));
         using (var connection = storage.GetConnection())
-        using (var transaction = connection.CreateWriteTransaction())
         {
+            using var transaction = connection.CreateWriteTransaction();
             transaction.AddToSet(SetKey, id, DateTime.UtcNow.Ticks);
+            // The list stays short: operations Hangfire has expired, and all but the latest kept, leave it.
+            var known = connection.GetAllItemsFromSet(SetKey).Select(i => (Id: i, Op: Read(connection, i))).ToList();
+            foreach (var (old, _) in known.Where(k => k.Op is null && k.Id != id)) transaction.RemoveFromSet(SetKey, old);
+            foreach (var (old, _) in known.Where(k => k.Op is not null).OrderByDescending(k => k.Op!.StartedAt).Skip(Kept)) transaction.RemoveFromSet(SetKey, old);
             transaction.Commit();
         }
         Changed?.Invoke();
-        return Read(id) ?? new BulkOperation(id, kind, description, actor.Name, DateTime.UtcNow, 0, false, false, null);
+        using var read = storage.GetConnection();
+        return Read(read, id) ?? new BulkOperation(id, kind, description, actor.Name, DateTime.UtcNow, 0, false, false, null);
     }
 
     /// <summary>Stops a running operation: Hangfire cancels its token within seconds; what it did so far stays done.</summary>
@@ -58,14 +65,13 @@ public sealed class BulkOperations(IBackgroundJobClient jobs, JobStorage storage
         get
         {
             using var connection = storage.GetConnection();
-            var ids = connection.GetAllItemsFromSet(SetKey);
-            return ids.Select(Read).OfType<BulkOperation>().OrderByDescending(o => o.StartedAt).Take(5).ToList();
+            return connection.GetAllItemsFromSet(SetKey).Select(id => Read(connection, id)).OfType<BulkOperation>()
+                .OrderByDescending(o => o.StartedAt).Take(5).ToList();
         }
     }
 
-    private BulkOperation? Read(string id)
+    private static BulkOperation? Read(IStorageConnection connection, string id)
     {
-        using var connection = storage.GetConnection();
         var data = connection.GetJobData(id);
         if (data?.Job?.Args is not [BulkSpec spec, ..]) return null;
         var processed = int.TryParse(connection.GetJobParameter(id, ProcessedParameter), out var n) ? n : 0;

@@ -11,6 +11,9 @@ public sealed record BenchOptions
     public int CeilingSeconds { get; init; } = 10;
     public int LatencySeconds { get; init; } = 30;
     public int LatencyRate { get; init; } = 500;
+    /// <summary>Minutes of the soak part (0: not run); its rate of single events per second.</summary>
+    public int SoakMinutes { get; init; }
+    public int SoakRate { get; init; } = 300;
     public int IngestSeconds { get; init; } = 10;
     public int FilterSeconds { get; init; } = 5;
     public int WarmUpSeconds { get; init; } = 45;
@@ -18,7 +21,7 @@ public sealed record BenchOptions
     public bool KeepData { get; init; }
     /// <summary>An existing benchmark database to reuse (kept with --keep); the console part then skips what is already seeded.</summary>
     public string Database { get; init; } = "";
-    /// <summary>Parts to run (all when empty): ceiling, filters, ingest, e2e, latency, console, engine. For working on one number.</summary>
+    /// <summary>Parts to run (all when empty): ceiling, filters, ingest, e2e, latency, console, engine, soak. For working on one number.</summary>
     public string[] Only { get; init; } = [];
 
     public bool Runs(string part) => Only.Length == 0 || Only.Contains(part, StringComparer.OrdinalIgnoreCase);
@@ -37,7 +40,9 @@ public sealed record BenchOptions
           --out FILE              JSON results (default bench/results/latest.json)
           --keep                  keep the temporary databases
           --database FILE         reuse a database a run kept (with --only console: time the queries again, no seeding)
-          --only a,b              run only these parts (ceiling, filters, ingest, e2e, latency, console, engine); no JSON is
+          --soak MINUTES          run the soak part: steady single events (--soak-rate, default 300/s), two webhooks
+                                  each; reports the working set's slope after warm-up (soakRssSlopeMbPerMin) and peak
+          --only a,b              run only these parts (ceiling, filters, ingest, e2e, latency, console, engine, soak); no JSON is
                                   written unless --out is given, since a partial run is not comparable
         """;
 
@@ -59,6 +64,8 @@ public sealed record BenchOptions
                 "--ceiling-seconds" => o with { CeilingSeconds = Int() },
                 "--latency-seconds" => o with { LatencySeconds = Int() },
                 "--latency-rate" => o with { LatencyRate = Int() },
+                "--soak" => o with { SoakMinutes = Int() },
+                "--soak-rate" => o with { SoakRate = Int() },
                 "--ingest-seconds" => o with { IngestSeconds = Int() },
                 "--warmup-seconds" => o with { WarmUpSeconds = Int() },
                 "--out" => o with { Out = Next() },

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace WebhookConsole.Bench;
 
 public sealed record RetryLatenessResult(double P50, double P99, int Jobs, int Retried);
+public sealed record SoakResult(double SlopeMbPerMin, double PeakMb, double StartMb, double EndMb, double AfterLoadMb, long Sent, long Delivered, double P99Ms);
 public sealed record CrashResult(int Jobs, int Delivered, int Twice, int KilledAt)
 {
     public double Percent => Jobs == 0 ? double.NaN : Math.Round(100.0 * Twice / Jobs, 2);
@@ -118,6 +119,86 @@ public static class EngineParts
             await Task.Delay(500);
         }
         return new CrashResult(jobs, arrivals.Count, arrivals.Values.Count(n => n > 1), killedAt);
+    }
+
+    /// <summary>
+    /// (8) Steady single events at <paramref name="rate"/>/s for <paramref name="minutes"/>, two webhooks each, on a
+    /// fresh console. The working set is sampled every 5 s; the slope is a least-squares fit over the samples after
+    /// the warm-up (the first fifth, at least a minute), so a leak shows as MB per minute. The working set 30 s after
+    /// the load stops shows whether memory is given back.
+    /// </summary>
+    public static async Task<SoakResult> SoakAsync(string appDll, string work, int port, int minutes, int rate, Action<string> step)
+    {
+        long delivered = 0;
+        await using var receiver = await Receiver.StartAsync(async ctx =>
+        {
+            await ctx.Request.Body.CopyToAsync(Stream.Null);
+            Interlocked.Increment(ref delivered);
+            ctx.Response.StatusCode = 200;
+        });
+        await using var app = await ConsoleProcess.StartAsync(appDll, Path.Combine(work, "soak.db"), port);
+        using var api = app.CreateClient();
+        await BenchEvents.CreateWebhookAsync(api, "Soak A", "soak", "true", receiver.Url + "/a");
+        await BenchEvents.CreateWebhookAsync(api, "Soak B", "soak", "true", receiver.Url + "/b");
+
+        var samples = new List<(double Minutes, double Mb)>();
+        var latencies = new ConcurrentBag<double>();
+        var duration = TimeSpan.FromMinutes(minutes);
+        var warmUp = TimeSpan.FromMinutes(Math.Max(1, minutes / 5.0));
+        long sent = 0, outstanding = 0;
+        var start = Stopwatch.GetTimestamp();
+        var nextSample = TimeSpan.Zero;
+        for (var i = 0L; ; )
+        {
+            var elapsed = Stopwatch.GetElapsedTime(start);
+            if (elapsed >= duration) break;
+            if (elapsed >= nextSample)
+            {
+                app.Process.Refresh();
+                samples.Add((elapsed.TotalMinutes, app.Process.WorkingSet64 / (1024.0 * 1024.0)));
+                if (samples.Count % 12 == 0) step($"    {elapsed.TotalMinutes:0.0} min: {samples[^1].Mb:0} MB, {Interlocked.Read(ref delivered):N0} delivered");
+                nextSample += TimeSpan.FromSeconds(5);
+            }
+            while (start + (long)(i * (double)Stopwatch.Frequency / rate) <= Stopwatch.GetTimestamp())
+            {
+                var seq = i++;
+                Interlocked.Increment(ref sent);
+                if (Interlocked.Read(ref outstanding) > rate * 10) continue; // the console fell far behind; the figure says so
+                Interlocked.Increment(ref outstanding);
+                _ = Post(seq);
+            }
+            await Task.Delay(1);
+        }
+
+        async Task Post(long seq)
+        {
+            var t = Stopwatch.GetTimestamp();
+            try
+            {
+                using var response = await api.PostAsync("/api/v1/events", BenchEvents.Json(BenchEvents.Event("soak", (int)seq, "soak")));
+                if (response.IsSuccessStatusCode) latencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            }
+            catch (HttpRequestException) { }
+            finally { Interlocked.Decrement(ref outstanding); }
+        }
+
+        for (var wait = Stopwatch.StartNew(); Interlocked.Read(ref delivered) < 2 * Interlocked.Read(ref sent) && wait.Elapsed < TimeSpan.FromSeconds(60);) await Task.Delay(200);
+        await Task.Delay(TimeSpan.FromSeconds(30));
+        app.Process.Refresh();
+        var after = app.Process.WorkingSet64 / (1024.0 * 1024.0);
+
+        var steady = samples.Where(s => s.Minutes >= warmUp.TotalMinutes).ToList();
+        double slope = double.NaN;
+        if (steady.Count >= 3)
+        {
+            var mx = steady.Average(s => s.Minutes);
+            var my = steady.Average(s => s.Mb);
+            slope = steady.Sum(s => (s.Minutes - mx) * (s.Mb - my)) / steady.Sum(s => (s.Minutes - mx) * (s.Minutes - mx));
+        }
+        var sorted = latencies.Order().ToList();
+        var p99 = sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, sorted.Count * 99 / 100)];
+        return new SoakResult(Math.Round(slope, 2), Math.Round(samples.Max(s => s.Mb), 1), Math.Round(steady.FirstOrDefault().Mb, 1), Math.Round(samples[^1].Mb, 1),
+            Math.Round(after, 1), Interlocked.Read(ref sent), Interlocked.Read(ref delivered), Math.Round(p99, 1));
     }
 
     private sealed class Receiver : IAsyncDisposable

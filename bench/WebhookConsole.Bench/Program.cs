@@ -104,6 +104,14 @@ if (options.Runs("engine"))
     Step($"    killed at {crash.KilledAt:N0}; {crash.Delivered:N0} of {crash.Jobs:N0} delivered, {crash.Twice:N0} twice ({crash.Percent} %)");
 }
 
+var soak = new SoakResult(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0, 0, double.NaN);
+if (options.SoakMinutes > 0 && options.Runs("soak"))
+{
+    Step($"(8) soak: {options.SoakRate} single events/s for {options.SoakMinutes} min, two webhooks each");
+    soak = await EngineParts.SoakAsync(appDll, work.FullName, FreePort(), options.SoakMinutes, options.SoakRate, Step);
+    Step($"    working set {soak.StartMb} → {soak.EndMb} MB after warm-up, slope {soak.SlopeMbPerMin} MB/min, peak {soak.PeakMb} MB, {soak.AfterLoadMb} MB 30 s after the load; {soak.Delivered:N0} of {2 * soak.Sent:N0} delivered; POST p99 {soak.P99Ms} ms");
+}
+
 var results = new JsonObject
 {
     ["commit"] = Commit(root),
@@ -129,12 +137,17 @@ var results = new JsonObject
     },
     ["retryLatenessMs"] = new JsonObject { ["p50"] = Num(retry.P50), ["p99"] = Num(retry.P99) },
     ["crashDuplicatesPercent"] = Num(crash.Percent),
+    ["soakMinutes"] = options.SoakMinutes,
+    ["soakRssSlopeMbPerMin"] = Num(soak.SlopeMbPerMin),
+    ["soakPeakWorkingSetMb"] = Num(soak.PeakMb),
+    ["soakWorkingSetAfterLoadMb"] = Num(soak.AfterLoadMb),
     ["peakWorkingSetMb"] = new JsonObject { ["endToEnd"] = Num(e2e.PeakMb), ["console"] = Num(console.PeakMb) },
     ["searchIndexCatchUp"] = new JsonObject { ["rows"] = console.IndexedRows, ["seconds"] = Num(Math.Round(console.IndexSeconds, 1)) },
     ["checks"] = new JsonObject
     {
         ["delivered"] = e2e.Delivered, ["recordedAttempts"] = e2e.Recorded, ["badSignatures"] = e2e.BadSignatures,
         ["latencySent"] = latency.Sent, ["latencyArrived"] = latency.Arrived,
+        ["soakSent"] = soak.Sent, ["soakDelivered"] = soak.Delivered,
         ["retried"] = retry.Retried, ["crashJobs"] = crash.Jobs, ["crashDelivered"] = crash.Delivered, ["crashKilledAt"] = crash.KilledAt,
     },
 };
@@ -156,6 +169,11 @@ Console.WriteLine(Row("page 50 (ms)", $"{console.Page50}", "≤ 50", console.Pag
 Console.WriteLine(Row("text search (ms)", $"{console.TextSearch}", "≤ 500", console.TextSearch <= 500));
 Console.WriteLine(Row("retry lateness p50 / p99 (ms)", $"{retry.P50} / {retry.P99}", "p99 ≤ 1,000", retry.P99 <= 1000));
 Console.WriteLine(Row("deliveries sent twice after a kill (%)", $"{crash.Percent}", "≤ 9", crash.Percent <= 9));
+if (options.SoakMinutes > 0)
+{
+    Console.WriteLine(Row($"soak {options.SoakMinutes} min: slope (MB/min)", $"{soak.SlopeMbPerMin}", "< 1", soak.SlopeMbPerMin < 1));
+    Console.WriteLine(Row("soak: peak working set (MB)", $"{soak.PeakMb}", "≤ 400", soak.PeakMb <= 400));
+}
 Console.WriteLine(Row("peak working set, end to end (MB)", $"{e2e.PeakMb}", "≤ 400", e2e.PeakMb <= 400));
 Console.WriteLine(Row("peak working set, console (MB)", $"{console.PeakMb}", "≤ 400", console.PeakMb <= 400));
 Console.WriteLine();
@@ -176,7 +194,8 @@ if (!options.KeepData)
 }
 var complete = (!options.Runs("e2e") || (e2e.Delivered >= options.Deliveries && e2e.Recorded >= options.Deliveries && e2e.BadSignatures == 0))
     && (!options.Runs("latency") || latency.Arrived == latency.Sent)
-    && (!options.Runs("engine") || (retry.Retried == retry.Jobs && crash.Delivered == crash.Jobs));
+    && (!options.Runs("engine") || (retry.Retried == retry.Jobs && crash.Delivered == crash.Jobs))
+    && (options.SoakMinutes == 0 || !options.Runs("soak") || soak.Delivered >= 2 * soak.Sent);
 if (!complete) Console.Error.WriteLine("Some deliveries were not delivered, recorded or signed: see checks.");
 return complete ? 0 : 1;
 

@@ -98,6 +98,33 @@ public class JobPagesTests : MudTestContext
     }
 
     [Fact]
+    public void An_attempt_the_console_was_stopped_during_reads_as_outcome_unknown_not_as_an_error()
+    {
+        var id = Guid.CreateVersion7();
+        var now = DateTime.UtcNow;
+        using (var db = _db.CreateDbContext())
+        {
+            db.WebhookJobs.Add(new WebhookJob
+            {
+                Id = id, WebhookId = _webhookId, WebhookName = "Orders", EventType = "Submission", EventAction = "Submitted", Url = "https://r.example/x",
+                RequestBody = "{\"n\":1}", Status = JobStatus.Succeeded, Summary = "200 OK", AttemptCount = 2, LastStatusCode = 200, CreatedAt = now, UpdatedAt = now, CompletedAt = now,
+                Attempts =
+                [
+                    new JobAttempt { Number = 1, StartedAt = now.AddSeconds(-30), Url = "https://r.example/x", RequestBody = "{\"n\":1}",
+                        ErrorKind = AttemptErrorKind.Interrupted, Error = WebhookConsole.Dispatching.DeliveryStore.InterruptedError },
+                    new JobAttempt { Number = 2, StartedAt = now, Url = "https://r.example/x", RequestBody = "{\"n\":1}", StatusCode = 200, DurationMs = 4 },
+                ],
+            });
+            db.SaveChanges();
+        }
+        var cut = Render<JobDetailPage>(p => p.Add(x => x.Id, id));
+        cut.WaitForAssertion(() => Assert.Equal(["200", "outcome unknown"], cut.FindAll("[data-testid=attempt-outcome]").Select(c => c.TextContent.Trim())));
+        var unknown = cut.FindAll("[data-testid=attempt-outcome]")[1];
+        Assert.Contains("mud-chip-color-warning", unknown.ClassName);
+        Assert.Contains("the receiver may have received it", cut.Markup);
+    }
+
+    [Fact]
     public void The_text_filter_narrows_the_list()
     {
         var cut = Render<JobsPage>();

@@ -99,7 +99,7 @@ public sealed class DeliveryStore(
             StartedAt = leasedAt,
             Url = job.Url,
             RequestHeaders = job.RequestHeaders,
-            RequestBody = job.RequestBody,
+            RequestBody = job.StoredBody(job.RequestBody),
             ErrorKind = AttemptErrorKind.Interrupted,
             Error = InterruptedError,
         };
@@ -149,7 +149,7 @@ public sealed class DeliveryStore(
                 DurationMs = result.DurationMs,
                 Url = result.Url,
                 RequestHeaders = result.RequestHeaders,
-                RequestBody = result.RequestBody,
+                RequestBody = job.StoredBody(result.RequestBody),
                 StatusCode = result.StatusCode,
                 ResponseHeaders = result.ResponseHeaders,
                 ResponseBody = result.ResponseBody,

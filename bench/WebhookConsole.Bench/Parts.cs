@@ -7,7 +7,8 @@ using WebhookConsole.Filtering;
 
 namespace WebhookConsole.Bench;
 
-public sealed record EndToEndResult(double DeliveriesPerSec, long Delivered, long Recorded, long BadSignatures, double IngestSeconds, double PeakMb, double ConsoleCpuMsPerDelivery = double.NaN);
+public sealed record EndToEndResult(double DeliveriesPerSec, long Delivered, long Recorded, long BadSignatures, double IngestSeconds, double PeakMb,
+    double ConsoleCpuMsPerDelivery = double.NaN, double DiskBytesPerDelivery = double.NaN);
 
 public sealed record LatencyResult(double P50, double P95, double P99, int Sent, int Arrived);
 
@@ -180,6 +181,7 @@ public static class Parts
         var bodies = Enumerable.Range(0, (events + size - 1) / size).Select(b =>
             new JsonArray(Enumerable.Range(b * size, Math.Min(size, events - b * size)).Select(i => (JsonNode)BenchEvents.Event("e2e", i, "bench", i % 5)).ToArray()).ToJsonString()).ToList();
 
+        var diskBefore = DiskBytes(database);
         await using var memory = new PeakWorkingSet(app.Process);
         app.Process.Refresh();
         var cpuBefore = app.Process.TotalProcessorTime;
@@ -220,8 +222,31 @@ public static class Parts
         // so A/B comparisons of the delivery path can read it alongside the rate.
         app.Process.Refresh();
         var cpuMs = (app.Process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
+        // What the burst added on disk (events, jobs, attempts, their indexes and the search index), once the search
+        // index has caught up and the write-ahead logs are folded in.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var diskPerDelivery = (DiskBytes(database) - diskBefore) / (double)Math.Max(1, receiver.Deliveries);
         return new EndToEndResult(rate, receiver.Deliveries, recorded - warmDelivered, receiver.BadSignatures, ingested, memory.PeakMb,
-            Math.Round(cpuMs / Math.Max(1, receiver.Deliveries), 3));
+            Math.Round(cpuMs / Math.Max(1, receiver.Deliveries), 3), Math.Round(diskPerDelivery));
+    }
+
+    /// <summary>The database and its search index, in bytes, after a checkpoint of each (the log counts if one is busy).</summary>
+    public static long DiskBytes(string database)
+    {
+        var search = Path.Combine(Path.GetDirectoryName(database)!, Path.GetFileNameWithoutExtension(database) + ".search.db");
+        long total = 0;
+        foreach (var file in new[] { database, search }.Where(File.Exists))
+        {
+            using (var connection = new SqliteConnection($"Data Source={file};Pooling=False"))
+            {
+                connection.Open();
+                using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+                command.ExecuteNonQuery();
+            }
+            total += new FileInfo(file).Length + (File.Exists(file + "-wal") ? new FileInfo(file + "-wal").Length : 0);
+        }
+        return total;
     }
 
     /// <summary>(3) A steady rate of single events; the time from the POST to the receiver's arrival.</summary>

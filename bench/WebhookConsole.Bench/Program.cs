@@ -124,6 +124,7 @@ var results = new JsonObject
     ["endToEndDeliveriesPerSec"] = Num(Math.Round(e2e.DeliveriesPerSec)),
     ["endToEndRatio"] = Num(Math.Round(e2e.DeliveriesPerSec / ceiling, 3)),
     ["endToEndConsoleCpuMsPerDelivery"] = Num(e2e.ConsoleCpuMsPerDelivery),
+    ["diskBytesPerDelivery"] = Num(e2e.DiskBytesPerDelivery),
     ["latencyMs"] = new JsonObject { ["p50"] = Num(latency.P50), ["p95"] = Num(latency.P95), ["p99"] = Num(latency.P99) },
     ["ingestSinglePerSec"] = Num(Math.Round(single)),
     ["ingestBatchPerSec"] = Num(Math.Round(batch)),
@@ -167,6 +168,7 @@ Console.WriteLine(Row($"All History first page, {console.Jobs:N0} jobs (ms)", $"
 Console.WriteLine(Row("Failures by webhook first page (ms)", $"{console.FailuresByWebhookFirstPage}", "≤ 20", console.FailuresByWebhookFirstPage <= 20));
 Console.WriteLine(Row("page 50 (ms)", $"{console.Page50}", "≤ 50", console.Page50 <= 50));
 Console.WriteLine(Row("text search (ms)", $"{console.TextSearch}", "≤ 500", console.TextSearch <= 500));
+Console.WriteLine(Row("disk per delivery, database + search (bytes)", $"{e2e.DiskBytesPerDelivery:N0}", "≤ 2,048", e2e.DiskBytesPerDelivery <= 2048));
 Console.WriteLine(Row("retry lateness p50 / p99 (ms)", $"{retry.P50} / {retry.P99}", "p99 ≤ 1,000", retry.P99 <= 1000));
 Console.WriteLine(Row("deliveries sent twice after a kill (%)", $"{crash.Percent}", "≤ 9", crash.Percent <= 9));
 if (options.SoakMinutes > 0)

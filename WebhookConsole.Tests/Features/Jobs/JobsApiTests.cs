@@ -56,6 +56,9 @@ public class JobsApiTests(DeliveryFactory factory) : IClassFixture<DeliveryFacto
         Assert.Equal(failed.RequestBody, detail["originalRequestBody"]!.GetValue<string>());
         Assert.Equal(4, detail["attempts"]!.AsArray().Count);
         Assert.Equal("edited", detail["attempts"]![3]!["trigger"]!.GetValue<string>());
+        // Each attempt shows the body it sent; only the edited one stores a body of its own.
+        Assert.Equal([failed.RequestBody, failed.RequestBody, failed.RequestBody, edited], detail["attempts"]!.AsArray().Select(a => a!["requestBody"]!.GetValue<string>()));
+        Assert.Equal([null, null, null, edited], job.Attempts.OrderBy(a => a.Number).Select(a => a.RequestBody));
     }
 
     [Fact]

@@ -34,6 +34,12 @@ public class WebhookJob
     public DateTime UpdatedAt { get; set; }
     public DateTime? CompletedAt { get; set; }
     public List<JobAttempt> Attempts { get; set; } = [];
+
+    /// <summary>The body an attempt of this job sent: its own when an edited retry changed it, else the job's first.</summary>
+    public string BodyOf(JobAttempt attempt) => attempt.RequestBody ?? OriginalRequestBody ?? RequestBody;
+
+    /// <summary>What an attempt stores of the body it sent: nothing when that is the job's first body (most attempts).</summary>
+    public string? StoredBody(string sent) => sent == (OriginalRequestBody ?? RequestBody) ? null : sent;
 }
 
 public enum AttemptTrigger { Schedule, Manual, Edited, Test }
@@ -54,7 +60,8 @@ public class JobAttempt
     public int DurationMs { get; set; }
     public string Url { get; set; } = "";
     public List<HeaderEntry> RequestHeaders { get; set; } = [];
-    public string RequestBody { get; set; } = "";
+    /// <summary>Only when it differs from the job's first body (an edited retry); read it with <see cref="WebhookJob.BodyOf"/>.</summary>
+    public string? RequestBody { get; set; }
     public int? StatusCode { get; set; }
     public List<HeaderEntry> ResponseHeaders { get; set; } = [];
     /// <summary>Truncated to the stored cap; <see cref="ResponseBodyLength"/> counts the whole body.</summary>

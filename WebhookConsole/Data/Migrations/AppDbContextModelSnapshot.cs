@@ -452,7 +452,6 @@ namespace WebhookConsole.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("RequestBody")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<string>("RequestHeaders")

@@ -325,14 +325,6 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
     private async Task SendAsync(LeasedJob job)
     {
         DateTime? next = null;
-        var slotHeld = true;
-        void FreeSlot()
-        {
-            if (!slotHeld) return;
-            slotHeld = false;
-            lock (_lock) _taken--;
-            Wake();
-        }
         try
         {
             SendResult result;
@@ -342,7 +334,9 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
             }
             finally
             {
-                FreeSlot(); // the next send need not wait for this one's record
+                // The next send need not wait for this one's record.
+                lock (_lock) _taken--;
+                Wake();
             }
             var recorded = await _recorder.RecordAsync(job, result);
             next = recorded.NextAttemptAt;
@@ -357,7 +351,6 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
         }
         finally
         {
-            FreeSlot();
             lock (_lock)
             {
                 Release(job.Job.Id);

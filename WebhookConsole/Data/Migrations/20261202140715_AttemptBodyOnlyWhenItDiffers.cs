@@ -18,21 +18,13 @@ namespace WebhookConsole.Data.Migrations
                 oldClrType: typeof(string),
                 oldType: "TEXT");
 
-            // Attempts that sent the job's first body keep nothing of it: the job has it.
-            migrationBuilder.Sql("""
-                UPDATE "JobAttempts" SET "RequestBody" = NULL
-                WHERE "RequestBody" = (SELECT COALESCE(j."OriginalRequestBody", j."RequestBody") FROM "WebhookJobs" j WHERE j."Id" = "JobAttempts"."JobId")
-                """);
+            // SQLite rebuilds the table to change the column, after every other operation of this migration and
+            // dropping its triggers; the next migration restores the search trigger and empties the stored copies.
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql("""
-                UPDATE "JobAttempts" SET "RequestBody" = (SELECT COALESCE(j."OriginalRequestBody", j."RequestBody") FROM "WebhookJobs" j WHERE j."Id" = "JobAttempts"."JobId")
-                WHERE "RequestBody" IS NULL
-                """);
-
             migrationBuilder.AlterColumn<string>(
                 name: "RequestBody",
                 table: "JobAttempts",
@@ -42,6 +34,8 @@ namespace WebhookConsole.Data.Migrations
                 oldClrType: typeof(string),
                 oldType: "TEXT",
                 oldNullable: true);
+            // The rebuild drops the search trigger of JobAttempts: going back past this migration leaves it out
+            // until the next one is applied again.
         }
     }
 }

@@ -61,6 +61,10 @@ public sealed class BulkWriterTests : IDisposable
             }
         }
 
+        var stored = RawRow(viaBulk.Id);
+        Assert.Equal("blob:" + Convert.ToHexString(viaBulk.WebhookId.ToByteArray(bigEndian: true)), stored["WebhookId"]);
+        Assert.Equal("integer:" + viaBulk.CreatedAt.Ticks, stored["CreatedAt"]);
+
         await using var read = _db.CreateDbContext();
         var back = await read.WebhookJobs.AsNoTracking().SingleAsync(j => j.Id == viaBulk.Id);
         Assert.Equal(viaBulk.NextAttemptAt, back.NextAttemptAt);
@@ -141,10 +145,18 @@ public sealed class BulkWriterTests : IDisposable
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT * FROM WebhookJobs WHERE Id = $id";
-        command.Parameters.AddWithValue("$id", id.ToString().ToUpperInvariant());
+        command.Parameters.AddWithValue("$id", id.ToByteArray(bigEndian: true));
         using var reader = command.ExecuteReader();
-        Assert.True(reader.Read(), $"no row stored with the upper-case text id {id}");
-        return Enumerable.Range(0, reader.FieldCount).ToDictionary(reader.GetName,
-            i => reader.IsDBNull(i) ? "NULL" : $"{reader.GetDataTypeName(i)}:{reader.GetValue(i)}");
+        Assert.True(reader.Read(), $"no row stored with the 16-byte big-endian id {id}");
+        // The value's storage class as SQLite holds it (not the declared type), so a Guid bound as text or a date
+        // bound as a string would differ from what EF stores.
+        return Enumerable.Range(0, reader.FieldCount).ToDictionary(reader.GetName, i => reader.GetValue(i) switch
+        {
+            DBNull => "NULL",
+            byte[] blob => "blob:" + Convert.ToHexString(blob),
+            long integer => "integer:" + integer,
+            double real => "real:" + real.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            var text => "text:" + text,
+        });
     }
 }

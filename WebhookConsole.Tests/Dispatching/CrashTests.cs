@@ -197,7 +197,7 @@ public class CrashTests(ITestOutputHelper output)
         command.CommandText = "SELECT DISTINCT JobId FROM JobAttempts WHERE ErrorKind = 'Interrupted'";
         using var reader = command.ExecuteReader();
         var ids = new HashSet<Guid>();
-        while (reader.Read()) ids.Add(Guid.Parse(reader.GetString(0)));
+        while (reader.Read()) ids.Add(new Guid((byte[])reader[0], bigEndian: true));
         return ids;
     }
 

@@ -7,7 +7,7 @@ namespace WebhookConsole.Data;
 
 /// <remarks>
 /// Add a migration after changing the model:
-/// <c>dotnet ef migrations add Name --project WebhookConsole --output-dir Data/Migrations</c>
+/// <c>dotnet ef migrations add Name --project WebhookConsole --output-dir Data/Migrations/Sqlite</c>
 /// (install the tool once with <c>dotnet tool install -g dotnet-ef</c>). A test fails while the model
 /// has changes no migration captures.
 /// </remarks>
@@ -32,9 +32,11 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
-        // Everything is stored in UTC; reading it back must say so, or comparisons and display drift.
-        builder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
-        builder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+        // Dates as UTC ticks and ids as 16 bytes: a third of a delivery's bytes on disk were these as text.
+        builder.Properties<DateTime>().HaveConversion<UtcTicksConverter>();
+        builder.Properties<DateTime?>().HaveConversion<UtcTicksConverter>();
+        builder.Properties<Guid>().HaveConversion<GuidBytesConverter>();
+        builder.Properties<Guid?>().HaveConversion<GuidBytesConverter>();
         // Enums as text: readable in the database and stable if members are reordered.
         builder.Properties<WebhookScope>().HaveConversion<string>().HaveMaxLength(16);
         builder.Properties<PayloadFormat>().HaveConversion<string>().HaveMaxLength(16);

@@ -96,5 +96,5 @@ public static class JobSearch
               WHERE a."Id" > (SELECT "Mark" FROM {{Schema}}."SearchIndexMarks" WHERE "Kind" = {{AttemptKind}}) AND +a."ResponseBodyLength" > 0
               UNION ALL
               SELECT "Row" FROM "SearchIndexChanges" WHERE "Kind" = {{JobKind}})
-            """, phrase, tailSince);
+            """, phrase, UtcTicksConverter.Ticks(tailSince));
 }

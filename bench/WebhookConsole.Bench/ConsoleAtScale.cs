@@ -26,7 +26,7 @@ public static class ConsoleAtScale
     public static async Task<ConsoleResult> RunAsync(string database, int jobs)
     {
         var seedWatch = Stopwatch.StartNew();
-        var webhooks = Seed(database, jobs);
+        var webhooks = await SeedAsync(database, jobs);
         var seedSeconds = seedWatch.Elapsed.TotalSeconds;
 
         GC.Collect();
@@ -94,58 +94,41 @@ public static class ConsoleAtScale
 
     /// <summary>
     /// Tops the jobs up to <paramref name="target"/>: 95% succeeded in one attempt, 5% failed after three, one in
-    /// a thousand edited. Rows are written the way EF writes them (upper-case GUID text, ISO-like UTC times).
+    /// a thousand edited. Rows go through the console's own model and bulk writer, so they are stored exactly as
+    /// the console stores them.
     /// </summary>
-    private static Guid[] Seed(string database, int target)
+    private static async Task<Guid[]> SeedAsync(string database, int target)
     {
-        using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
-        connection.Open();
-        var webhooks = new List<(Guid Id, string Name, string Url)>();
-        using (var read = connection.CreateCommand())
-        {
-            read.CommandText = "SELECT Id, Name, Url FROM Webhooks WHERE Name LIKE 'Bench %' ORDER BY Name";
-            using var reader = read.ExecuteReader();
-            while (reader.Read()) webhooks.Add((Guid.Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2)));
-        }
+        var options = new DbContextOptionsBuilder<AppDbContext>().UseSqlite($"Data Source={database};Pooling=False").Options;
+        await using var db = new AppDbContext(options);
+        var webhooks = await db.Webhooks.AsNoTracking().Where(w => w.Name.StartsWith("Bench ")).OrderBy(w => w.Name)
+            .Select(w => new { w.Id, w.Name, w.Url }).ToListAsync();
         if (webhooks.Count == 0) throw new InvalidOperationException("The end-to-end part creates the webhooks the console part fills.");
-        var existing = Parts.Scalar(database, "SELECT COUNT(*) FROM WebhookJobs");
+        var existing = await db.WebhookJobs.LongCountAsync();
         // The measurements need a searched-for job and failures of webhook 3. A fast machine's warm-up and
         // end-to-end parts can write more jobs than a --quick target, and a kept database may hold them already:
         // seed what is missing either way, once.
-        var failing = webhooks[3].Id.ToString().ToUpperInvariant();
-        var hasSearched = Parts.Scalar(database, $"SELECT COUNT(*) FROM WebhookJobs WHERE instr(RequestBody, '{SearchTerm}') > 0") > 0;
-        var hasFailures = Parts.Scalar(database, $"SELECT COUNT(*) FROM WebhookJobs WHERE Status = 'Failed' AND WebhookId = '{failing}'") > 0;
+        var failing = webhooks[3].Id;
+        var hasSearched = await db.WebhookJobs.AnyAsync(j => j.RequestBody.Contains(SearchTerm));
+        var hasFailures = await db.WebhookJobs.AnyAsync(j => j.Status == JobStatus.Failed && j.WebhookId == failing);
         var toAdd = Math.Max(target - existing, hasSearched && hasFailures ? 0 : 1_000);
-
-        using var job = connection.CreateCommand();
-        job.CommandText = """
-            INSERT INTO WebhookJobs (Id, WebhookId, EventId, WebhookName, EventType, EventAction, Url, RequestHeaders, RequestBody, Status,
-              AttemptCount, NextAttemptAt, LastStatusCode, Summary, IsTest, CreatedAt, UpdatedAt, CompletedAt, OriginalRequestBody)
-            VALUES ($id, $webhook, NULL, $name, 'Submission', 'Submitted', $url, $headers, $body, $status, $attempts, NULL, $code, $summary, 0, $created, $created, $created, $original)
-            """;
-        var jp = new[] { "$id", "$webhook", "$name", "$url", "$headers", "$body", "$status", "$attempts", "$code", "$summary", "$created", "$original" }
-            .ToDictionary(n => n, n => job.Parameters.Add(n, SqliteType.Text));
-        using var attempt = connection.CreateCommand();
-        attempt.CommandText = """
-            INSERT INTO JobAttempts (JobId, Number, Trigger, StartedAt, DurationMs, Url, RequestHeaders, RequestBody, StatusCode, ResponseHeaders, ResponseBody, ResponseBodyLength)
-            VALUES ($job, $number, 'Schedule', $started, 12, $url, $headers, $body, $code, '[{"name":"Content-Type","value":"application/json"}]', $response, $length)
-            """;
-        var ap = new[] { "$job", "$number", "$started", "$url", "$headers", "$body", "$code", "$response", "$length" }
-            .ToDictionary(n => n, n => attempt.Parameters.Add(n, SqliteType.Text));
 
         var random = new Random(42);
         var now = DateTime.UtcNow.AddMinutes(-30);
-        const string headers = """[{"name":"Content-Type","value":"application/json"}]""";
-        SqliteTransaction? tx = null;
+        List<HeaderEntry> headers = [new("Content-Type", "application/json")];
+        var jobs = new List<WebhookJob>(20_000);
+        var attempts = new List<JobAttempt>(22_000);
+        async Task Flush()
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            await db.InsertAsync(jobs);
+            await db.InsertAsync(attempts);
+            await tx.CommitAsync();
+            jobs.Clear();
+            attempts.Clear();
+        }
         for (var i = 0; i < toAdd; i++)
         {
-            if (i % 20_000 == 0)
-            {
-                tx?.Commit();
-                tx = connection.BeginTransaction();
-                job.Transaction = tx;
-                attempt.Transaction = tx;
-            }
             var id = Guid.NewGuid();
             var w = webhooks[i % webhooks.Count];
             var searched = !hasSearched && i == toAdd / 3;
@@ -156,35 +139,27 @@ public static class ConsoleAtScale
             var body = "{\"type\":\"webhook.Submission.Submitted\",\"id\":\"" + id + "\",\"timestamp\":\"" + created.ToString("O", CultureInfo.InvariantCulture)
                 + "\",\"data\":{\"space\":\"acme\",\"kapp\":\"services\",\"form\":\"bench\",\"submission\":{\"id\":\"sub-" + seq.ToString("D9", CultureInfo.InvariantCulture)
                 + "\",\"coreState\":\"Submitted\",\"values\":{\"Requested For\":\"Jane Doe\",\"Location\":\"Building 4\",\"Priority\":\"Normal\",\"Details\":\"The badge reader at the east entrance blinks red and refuses every badge since this morning.\"}}}}";
-            var when = created.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
-            jp["$id"].Value = id.ToString().ToUpperInvariant();
-            jp["$webhook"].Value = w.Id.ToString().ToUpperInvariant();
-            jp["$name"].Value = w.Name;
-            jp["$url"].Value = w.Url;
-            jp["$headers"].Value = headers;
-            jp["$body"].Value = body;
-            jp["$status"].Value = failed ? "Failed" : "Succeeded";
-            jp["$attempts"].Value = failed ? 3 : 1;
-            jp["$code"].Value = failed ? 500 : 200;
-            jp["$summary"].Value = failed ? "500 Internal Server Error · gave up after 3 attempts" : "200 OK";
-            jp["$created"].Value = when;
-            jp["$original"].Value = i % 1000 == 0 ? body : DBNull.Value;
-            job.ExecuteNonQuery();
+            var edited = i % 1000 == 0;
+            jobs.Add(new WebhookJob
+            {
+                Id = id, WebhookId = w.Id, WebhookName = w.Name, EventType = "Submission", EventAction = "Submitted", Url = w.Url,
+                RequestHeaders = headers, RequestBody = body, OriginalRequestBody = edited ? body : null,
+                Status = failed ? JobStatus.Failed : JobStatus.Succeeded, AttemptCount = failed ? 3 : 1, LastStatusCode = failed ? 500 : 200,
+                Summary = failed ? "500 Internal Server Error · gave up after 3 attempts" : "200 OK",
+                CreatedAt = created, UpdatedAt = created, CompletedAt = created,
+            });
             for (var n = 1; n <= (failed ? 3 : 1); n++)
             {
-                ap["$job"].Value = jp["$id"].Value;
-                ap["$number"].Value = n;
-                ap["$started"].Value = (created + TimeSpan.FromSeconds(n * 5)).ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
-                ap["$url"].Value = w.Url;
-                ap["$headers"].Value = headers;
-                ap["$body"].Value = body;
-                ap["$code"].Value = failed ? 500 : 200;
-                ap["$response"].Value = failed ? """{"error":"upstream unavailable"}""" : "";
-                ap["$length"].Value = failed ? 31 : 0;
-                attempt.ExecuteNonQuery();
+                attempts.Add(new JobAttempt
+                {
+                    JobId = id, Number = n, Trigger = AttemptTrigger.Schedule, StartedAt = created + TimeSpan.FromSeconds(n * 5), DurationMs = 12,
+                    Url = w.Url, RequestHeaders = headers, StatusCode = failed ? 500 : 200, ResponseHeaders = headers,
+                    ResponseBody = failed ? """{"error":"upstream unavailable"}""" : "", ResponseBodyLength = failed ? 31 : 0,
+                });
             }
+            if (jobs.Count == 20_000) await Flush();
         }
-        tx?.Commit();
+        await Flush();
         return webhooks.Select(w => w.Id).ToArray();
     }
 }

@@ -22,36 +22,32 @@ public sealed class JobQueryPlanTests : IClassFixture<JobQueryPlanTests.Data>
 
         public Data()
         {
-            using var connection = new SqliteConnection(Db.CreateDbContext().Database.GetConnectionString());
-            connection.Open();
-            using var tx = connection.BeginTransaction();
-            using var insert = connection.CreateCommand();
-            insert.Transaction = tx;
-            insert.CommandText = """
-                INSERT INTO WebhookJobs (Id, WebhookId, WebhookName, EventType, EventAction, Url, RequestHeaders, RequestBody, Status, AttemptCount, IsTest, CreatedAt, UpdatedAt, LastStatusCode, Summary)
-                VALUES ($id, $webhook, 'hook', 'Submission', 'Submitted', 'https://r.example/x', '[]', $body, $status, 1, 0, $at, $at, $code, 'x')
-                """;
-            var id = insert.Parameters.Add("$id", SqliteType.Text);
-            var webhook = insert.Parameters.Add("$webhook", SqliteType.Text);
-            var body = insert.Parameters.Add("$body", SqliteType.Text);
-            var status = insert.Parameters.Add("$status", SqliteType.Text);
-            var at = insert.Parameters.Add("$at", SqliteType.Text);
-            var code = insert.Parameters.Add("$code", SqliteType.Integer);
-            var start = DateTime.UtcNow.AddDays(-60);
-            string[] statuses = ["Succeeded", "Succeeded", "Succeeded", "Failed", "Pending", "Received", "Abandoned"];
-            for (var i = 0; i < Rows; i++)
+            // Rows go through the console's own model and bulk writer, so ids, times and statuses are stored as
+            // the console stores them.
+            using (var db = Db.CreateDbContext())
             {
-                id.Value = Guid.CreateVersion7().ToString().ToUpperInvariant();
-                webhook.Value = (i % 50 == 0 ? Webhook : Guid.CreateVersion7()).ToString().ToUpperInvariant();
-                body.Value = $"{{\"n\":{i}}}";
-                status.Value = statuses[i % statuses.Length];
-                at.Value = start.AddSeconds(i * 25).ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF");
-                code.Value = i % 7 == 3 ? 500 : 200;
-                insert.ExecuteNonQuery();
+                var start = DateTime.UtcNow.AddDays(-60);
+                JobStatus[] statuses = [JobStatus.Succeeded, JobStatus.Succeeded, JobStatus.Succeeded, JobStatus.Failed, JobStatus.Pending, JobStatus.Received, JobStatus.Abandoned];
+                var jobs = new List<WebhookJob>(Rows);
+                for (var i = 0; i < Rows; i++)
+                {
+                    var at = start.AddSeconds(i * 25);
+                    jobs.Add(new WebhookJob
+                    {
+                        Id = Guid.CreateVersion7(), WebhookId = i % 50 == 0 ? Webhook : Guid.CreateVersion7(), WebhookName = "hook",
+                        EventType = "Submission", EventAction = "Submitted", Url = "https://r.example/x", RequestHeaders = [],
+                        RequestBody = $"{{\"n\":{i}}}", Status = statuses[i % statuses.Length], AttemptCount = 1,
+                        CreatedAt = at, UpdatedAt = at, LastStatusCode = i % 7 == 3 ? 500 : 200, Summary = "x",
+                    });
+                }
+                using var tx = db.Database.BeginTransaction();
+                db.InsertAsync(jobs).GetAwaiter().GetResult();
+                tx.Commit();
             }
-            tx.Commit();
             // The word index as the background indexer leaves it once it has caught up.
             new JobSearchIndexer(Db, new WriteGate(), Microsoft.Extensions.Logging.Abstractions.NullLogger<JobSearchIndexer>.Instance).CatchUpAsync().GetAwaiter().GetResult();
+            using var connection = new SqliteConnection(Db.CreateDbContext().Database.GetConnectionString());
+            connection.Open();
             using var analyze = connection.CreateCommand();
             analyze.CommandText = "ANALYZE";
             analyze.ExecuteNonQuery();

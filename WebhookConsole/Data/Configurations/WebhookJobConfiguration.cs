@@ -6,6 +6,9 @@ namespace WebhookConsole.Data.Configurations;
 
 public class WebhookJobConfiguration : IEntityTypeConfiguration<WebhookJob>
 {
+    /// <summary>The condition of the partial status indexes.</summary>
+    public const string Unfinished = "\"Status\" <> 'Succeeded'";
+
     public void Configure(EntityTypeBuilder<WebhookJob> b)
     {
         b.Property(j => j.WebhookName).HasMaxLength(200);
@@ -19,11 +22,15 @@ public class WebhookJobConfiguration : IEntityTypeConfiguration<WebhookJob>
         b.HasMany(j => j.Attempts).WithOne().HasForeignKey(a => a.JobId).OnDelete(DeleteBehavior.Cascade);
         // The consoles list jobs newest first: per tab (status), per webhook, and all.
         b.HasIndex(j => new { j.CreatedAt, j.Id });
-        b.HasIndex(j => new { j.Status, j.CreatedAt, j.Id });
+        // The status indexes hold only the jobs that did not succeed (a few in a hundred): the Succeeded tab reads
+        // the CreatedAt index, where nearly every row matches, and the others find their few rows here. Whole, these
+        // two were an eighth of a delivery's bytes, and every delivery moved its entry from one key to another.
+        // A query uses them only when it states the condition too (JobsService.Filter).
+        b.HasIndex(j => new { j.Status, j.CreatedAt, j.Id }).HasFilter(Unfinished);
         b.HasIndex(j => new { j.WebhookId, j.CreatedAt, j.Id });
         // Failures (or any tab) of one webhook: without status in the key, a page reads every row of the
-        // webhook until enough match (measured: 32 ms at a million jobs, against 2 ms with it).
-        b.HasIndex(j => new { j.WebhookId, j.Status, j.CreatedAt, j.Id });
+        // webhook until enough match.
+        b.HasIndex(j => new { j.WebhookId, j.Status, j.CreatedAt, j.Id }).HasFilter(Unfinished);
         // The dispatcher's sweep: Pending jobs whose next attempt is due. Partial: a delivered job leaves it
         // (one delete) instead of moving to a (Succeeded, null) key (a delete and an insert on every delivery),
         // and it holds only what is waiting, not the whole history. Status leads the key although it is always

@@ -103,8 +103,8 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var all = await db.WebhookJobs.Take(cap + 1).CountAsync(ct);
-        var failures = await db.WebhookJobs.Where(j => j.Status == JobStatus.Failed).Take(cap + 1).CountAsync(ct);
-        var pending = await db.WebhookJobs.Where(j => j.Status == JobStatus.Pending || j.Status == JobStatus.Received).Take(cap + 1).CountAsync(ct);
+        var failures = await db.WebhookJobs.Where(j => j.Status != JobStatus.Succeeded && j.Status == JobStatus.Failed).Take(cap + 1).CountAsync(ct);
+        var pending = await db.WebhookJobs.Where(j => j.Status != JobStatus.Succeeded && (j.Status == JobStatus.Pending || j.Status == JobStatus.Received)).Take(cap + 1).CountAsync(ct);
         return (all, failures, pending);
     }
 
@@ -290,6 +290,12 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
     {
         if (q.Status is { } status) query = query.Where(j => j.Status == status);
         if (q.Statuses is { Count: > 0 } statuses) query = query.Where(j => statuses.Contains(j.Status));
+        // The status indexes hold only the unfinished jobs (WebhookJobConfiguration); SQLite uses a partial index
+        // only when the query states its condition.
+        if ((q.Status ?? q.Statuses?.FirstOrDefault()) is { } && q.Status != JobStatus.Succeeded && q.Statuses?.Contains(JobStatus.Succeeded) != true)
+        {
+            query = query.Where(j => j.Status != JobStatus.Succeeded);
+        }
         if (q.WebhookId is { } webhookId) query = query.Where(j => j.WebhookId == webhookId);
         if (!string.IsNullOrEmpty(q.Type)) query = query.Where(j => j.EventType == q.Type);
         if (!string.IsNullOrEmpty(q.Action)) query = query.Where(j => j.EventAction == q.Action);

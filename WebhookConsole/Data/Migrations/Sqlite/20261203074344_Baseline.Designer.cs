@@ -2,17 +2,20 @@
 using System;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using WebhookConsole.Data;
 
 #nullable disable
 
-namespace WebhookConsole.Data.Migrations
+namespace WebhookConsole.Data.Migrations.Sqlite
 {
     [DbContext(typeof(AppDbContext))]
-    partial class AppDbContextModelSnapshot : ModelSnapshot
+    [Migration("20261203074344_Baseline")]
+    partial class Baseline
     {
-        protected override void BuildModel(ModelBuilder modelBuilder)
+        /// <inheritdoc />
+        protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
@@ -164,12 +167,12 @@ namespace WebhookConsole.Data.Migrations
 
             modelBuilder.Entity("WebhookConsole.Data.Entities.ApiKey", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("CreatedBy")
                         .HasColumnType("TEXT");
@@ -179,8 +182,8 @@ namespace WebhookConsole.Data.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("LastUsedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -192,8 +195,8 @@ namespace WebhookConsole.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("RevokedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("RevokedBy")
                         .HasColumnType("TEXT");
@@ -222,8 +225,8 @@ namespace WebhookConsole.Data.Migrations
                         .IsConcurrencyToken()
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<bool>("Disabled")
                         .HasColumnType("INTEGER");
@@ -299,8 +302,8 @@ namespace WebhookConsole.Data.Migrations
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime>("At")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Changes")
                         .IsRequired()
@@ -330,9 +333,9 @@ namespace WebhookConsole.Data.Migrations
 
             modelBuilder.Entity("WebhookConsole.Data.Entities.Event", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("Action")
                         .IsRequired()
@@ -362,11 +365,11 @@ namespace WebhookConsole.Data.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime>("OccurredAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER");
 
-                    b.Property<DateTime>("ReceivedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Scope")
                         .IsRequired()
@@ -400,11 +403,12 @@ namespace WebhookConsole.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<Guid>("EventId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("EventId")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
 
-                    b.Property<Guid?>("JobId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("JobId")
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("Kind")
                         .IsRequired()
@@ -414,8 +418,9 @@ namespace WebhookConsole.Data.Migrations
                     b.Property<string>("Message")
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid>("WebhookId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("WebhookId")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("WebhookName")
                         .IsRequired()
@@ -445,8 +450,9 @@ namespace WebhookConsole.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid>("JobId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("JobId")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
 
                     b.Property<int>("Number")
                         .HasColumnType("INTEGER");
@@ -468,8 +474,8 @@ namespace WebhookConsole.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime>("StartedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int?>("StatusCode")
                         .HasColumnType("INTEGER");
@@ -506,8 +512,8 @@ namespace WebhookConsole.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime>("At")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Kind")
                         .IsRequired()
@@ -518,16 +524,16 @@ namespace WebhookConsole.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("ReadAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("ReadAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Title")
                         .IsRequired()
                         .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid?>("WebhookId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("WebhookId")
+                        .HasColumnType("BLOB");
 
                     b.HasKey("Id");
 
@@ -538,9 +544,9 @@ namespace WebhookConsole.Data.Migrations
 
             modelBuilder.Entity("WebhookConsole.Data.Entities.Webhook", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
                     b.Property<bool>("AsyncAck")
                         .HasColumnType("INTEGER");
@@ -552,14 +558,14 @@ namespace WebhookConsole.Data.Migrations
                     b.Property<int>("ConsecutiveFailures")
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("CreatedBy")
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("DisabledAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("DisabledAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("DisabledReason")
                         .HasColumnType("TEXT");
@@ -633,8 +639,8 @@ namespace WebhookConsole.Data.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("UpdatedBy")
                         .HasColumnType("TEXT");
@@ -660,26 +666,26 @@ namespace WebhookConsole.Data.Migrations
 
             modelBuilder.Entity("WebhookConsole.Data.Entities.WebhookJob", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
                     b.Property<int>("AttemptCount")
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime?>("CompletedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("EventAction")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid?>("EventId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("EventId")
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("EventType")
                         .IsRequired()
@@ -696,11 +702,11 @@ namespace WebhookConsole.Data.Migrations
                     b.Property<int?>("LastStatusCode")
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime?>("LeaseUntil")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("LeaseUntil")
+                        .HasColumnType("INTEGER");
 
-                    b.Property<DateTime?>("NextAttemptAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("NextAttemptAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("OriginalRequestBody")
                         .HasColumnType("TEXT");
@@ -734,16 +740,17 @@ namespace WebhookConsole.Data.Migrations
                         .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Url")
                         .IsRequired()
                         .HasMaxLength(4096)
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid>("WebhookId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("WebhookId")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("WebhookName")
                         .IsRequired()
@@ -756,7 +763,8 @@ namespace WebhookConsole.Data.Migrations
 
                     b.HasIndex("CreatedAt", "Id");
 
-                    b.HasIndex("Status", "CreatedAt", "Id");
+                    b.HasIndex("Status", "CreatedAt", "Id")
+                        .HasFilter("\"Status\" <> 'Succeeded'");
 
                     b.HasIndex("Status", "NextAttemptAt", "Id")
                         .HasDatabaseName("IX_WebhookJobs_Pending_NextAttemptAt_Id")
@@ -764,7 +772,8 @@ namespace WebhookConsole.Data.Migrations
 
                     b.HasIndex("WebhookId", "CreatedAt", "Id");
 
-                    b.HasIndex("WebhookId", "Status", "CreatedAt", "Id");
+                    b.HasIndex("WebhookId", "Status", "CreatedAt", "Id")
+                        .HasFilter("\"Status\" <> 'Succeeded'");
 
                     b.ToTable("WebhookJobs");
                 });

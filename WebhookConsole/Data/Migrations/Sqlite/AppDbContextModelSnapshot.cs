@@ -2,23 +2,37 @@
 using System;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using WebhookConsole.Data;
 
 #nullable disable
 
-namespace WebhookConsole.Data.Migrations
+namespace WebhookConsole.Data.Migrations.Sqlite
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261122170512_Initial")]
-    partial class Initial
+    partial class AppDbContextModelSnapshot : ModelSnapshot
     {
-        /// <inheritdoc />
-        protected override void BuildTargetModel(ModelBuilder modelBuilder)
+        protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
+                });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
@@ -150,12 +164,12 @@ namespace WebhookConsole.Data.Migrations
 
             modelBuilder.Entity("WebhookConsole.Data.Entities.ApiKey", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("CreatedBy")
                         .HasColumnType("TEXT");
@@ -165,8 +179,8 @@ namespace WebhookConsole.Data.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("LastUsedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -178,8 +192,8 @@ namespace WebhookConsole.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("RevokedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("RevokedBy")
                         .HasColumnType("TEXT");
@@ -208,8 +222,8 @@ namespace WebhookConsole.Data.Migrations
                         .IsConcurrencyToken()
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<bool>("Disabled")
                         .HasColumnType("INTEGER");
@@ -285,8 +299,8 @@ namespace WebhookConsole.Data.Migrations
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime>("At")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Changes")
                         .IsRequired()
@@ -316,9 +330,9 @@ namespace WebhookConsole.Data.Migrations
 
             modelBuilder.Entity("WebhookConsole.Data.Entities.Event", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("Action")
                         .IsRequired()
@@ -333,6 +347,13 @@ namespace WebhookConsole.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("FilteredOut")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("FilteredOutCount")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Form")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
@@ -341,11 +362,11 @@ namespace WebhookConsole.Data.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime>("OccurredAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER");
 
-                    b.Property<DateTime>("ReceivedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Scope")
                         .IsRequired()
@@ -379,11 +400,12 @@ namespace WebhookConsole.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<Guid>("EventId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("EventId")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
 
-                    b.Property<Guid?>("JobId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("JobId")
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("Kind")
                         .IsRequired()
@@ -393,8 +415,9 @@ namespace WebhookConsole.Data.Migrations
                     b.Property<string>("Message")
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid>("WebhookId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("WebhookId")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("WebhookName")
                         .IsRequired()
@@ -404,8 +427,6 @@ namespace WebhookConsole.Data.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("EventId");
-
-                    b.HasIndex("WebhookId", "EventId");
 
                     b.ToTable("EventOutcomes");
                 });
@@ -426,14 +447,14 @@ namespace WebhookConsole.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid>("JobId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("JobId")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
 
                     b.Property<int>("Number")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("RequestBody")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<string>("RequestHeaders")
@@ -450,8 +471,8 @@ namespace WebhookConsole.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime>("StartedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int?>("StatusCode")
                         .HasColumnType("INTEGER");
@@ -472,6 +493,10 @@ namespace WebhookConsole.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("JobId")
+                        .HasDatabaseName("IX_JobAttempts_JobId_WithResponse")
+                        .HasFilter("\"ResponseBodyLength\" > 0");
+
                     b.HasIndex("JobId", "Number")
                         .IsUnique();
 
@@ -484,8 +509,8 @@ namespace WebhookConsole.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime>("At")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Kind")
                         .IsRequired()
@@ -496,16 +521,16 @@ namespace WebhookConsole.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("ReadAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("ReadAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Title")
                         .IsRequired()
                         .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid?>("WebhookId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("WebhookId")
+                        .HasColumnType("BLOB");
 
                     b.HasKey("Id");
 
@@ -516,28 +541,28 @@ namespace WebhookConsole.Data.Migrations
 
             modelBuilder.Entity("WebhookConsole.Data.Entities.Webhook", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
                     b.Property<bool>("AsyncAck")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("CallbackSecret")
-                        .HasMaxLength(200)
+                        .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
                     b.Property<int>("ConsecutiveFailures")
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("CreatedBy")
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("DisabledAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("DisabledAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("DisabledReason")
                         .HasColumnType("TEXT");
@@ -600,7 +625,7 @@ namespace WebhookConsole.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<string>("SigningSecret")
-                        .HasMaxLength(200)
+                        .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
                     b.Property<int>("TimeoutSeconds")
@@ -611,8 +636,8 @@ namespace WebhookConsole.Data.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("UpdatedBy")
                         .HasColumnType("TEXT");
@@ -638,26 +663,26 @@ namespace WebhookConsole.Data.Migrations
 
             modelBuilder.Entity("WebhookConsole.Data.Entities.WebhookJob", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
                     b.Property<int>("AttemptCount")
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime?>("CompletedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("EventAction")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid?>("EventId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("EventId")
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("EventType")
                         .IsRequired()
@@ -674,17 +699,25 @@ namespace WebhookConsole.Data.Migrations
                     b.Property<int?>("LastStatusCode")
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime?>("LeaseUntil")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("LeaseUntil")
+                        .HasColumnType("INTEGER");
 
-                    b.Property<DateTime?>("NextAttemptAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("NextAttemptAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("OriginalRequestBody")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("OriginalUrl")
                         .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PendingTrigger")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PendingTriggeredBy")
+                        .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("RequestBody")
@@ -704,16 +737,17 @@ namespace WebhookConsole.Data.Migrations
                         .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Url")
                         .IsRequired()
                         .HasMaxLength(4096)
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid>("WebhookId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("WebhookId")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("WebhookName")
                         .IsRequired()
@@ -726,11 +760,17 @@ namespace WebhookConsole.Data.Migrations
 
                     b.HasIndex("CreatedAt", "Id");
 
-                    b.HasIndex("Status", "NextAttemptAt");
+                    b.HasIndex("Status", "CreatedAt", "Id")
+                        .HasFilter("\"Status\" <> 'Succeeded'");
 
-                    b.HasIndex("Status", "CreatedAt", "Id");
+                    b.HasIndex("Status", "NextAttemptAt", "Id")
+                        .HasDatabaseName("IX_WebhookJobs_Pending_NextAttemptAt_Id")
+                        .HasFilter("\"Status\" = 'Pending'");
 
                     b.HasIndex("WebhookId", "CreatedAt", "Id");
+
+                    b.HasIndex("WebhookId", "Status", "CreatedAt", "Id")
+                        .HasFilter("\"Status\" <> 'Succeeded'");
 
                     b.ToTable("WebhookJobs");
                 });

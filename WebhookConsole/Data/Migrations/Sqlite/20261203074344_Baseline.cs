@@ -3,10 +3,10 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace WebhookConsole.Data.Migrations
+namespace WebhookConsole.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class Initial : Migration
+    public partial class Baseline : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -15,15 +15,15 @@ namespace WebhookConsole.Data.Migrations
                 name: "ApiKeys",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Id = table.Column<byte[]>(type: "BLOB", nullable: false),
                     Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     Prefix = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     Hash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     Scopes = table.Column<string>(type: "TEXT", nullable: false),
-                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     CreatedBy = table.Column<string>(type: "TEXT", nullable: true),
-                    LastUsedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    RevokedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    LastUsedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    RevokedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     RevokedBy = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
@@ -51,7 +51,7 @@ namespace WebhookConsole.Data.Migrations
                 {
                     Id = table.Column<string>(type: "TEXT", nullable: false),
                     DisplayName = table.Column<string>(type: "TEXT", nullable: true),
-                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     Disabled = table.Column<bool>(type: "INTEGER", nullable: false),
                     UserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
                     NormalizedUserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
@@ -79,7 +79,7 @@ namespace WebhookConsole.Data.Migrations
                 {
                     Id = table.Column<long>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
-                    At = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
                     Actor = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
                     EntityType = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     EntityId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
@@ -93,10 +93,24 @@ namespace WebhookConsole.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "DataProtectionKeys",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    FriendlyName = table.Column<string>(type: "TEXT", nullable: true),
+                    Xml = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DataProtectionKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Events",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Id = table.Column<byte[]>(type: "BLOB", nullable: false),
                     ClientId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     Type = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     Action = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
@@ -104,9 +118,11 @@ namespace WebhookConsole.Data.Migrations
                     Kapp = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     Form = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     Source = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    OccurredAt = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    ReceivedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    ContextJson = table.Column<string>(type: "TEXT", nullable: false)
+                    OccurredAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ReceivedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ContextJson = table.Column<string>(type: "TEXT", nullable: false),
+                    FilteredOut = table.Column<string>(type: "TEXT", nullable: false),
+                    FilteredOutCount = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -119,12 +135,12 @@ namespace WebhookConsole.Data.Migrations
                 {
                     Id = table.Column<long>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
-                    At = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
                     Kind = table.Column<string>(type: "TEXT", maxLength: 24, nullable: false),
                     Title = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
                     Message = table.Column<string>(type: "TEXT", nullable: false),
-                    WebhookId = table.Column<Guid>(type: "TEXT", nullable: true),
-                    ReadAt = table.Column<DateTime>(type: "TEXT", nullable: true)
+                    WebhookId = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    ReadAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -135,9 +151,9 @@ namespace WebhookConsole.Data.Migrations
                 name: "WebhookJobs",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    WebhookId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    EventId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    Id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    WebhookId = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    EventId = table.Column<byte[]>(type: "BLOB", nullable: true),
                     WebhookName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     EventType = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     EventAction = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
@@ -148,15 +164,17 @@ namespace WebhookConsole.Data.Migrations
                     OriginalRequestBody = table.Column<string>(type: "TEXT", nullable: true),
                     Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     AttemptCount = table.Column<int>(type: "INTEGER", nullable: false),
-                    NextAttemptAt = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    LeaseUntil = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    NextAttemptAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LeaseUntil = table.Column<long>(type: "INTEGER", nullable: true),
                     LastStatusCode = table.Column<int>(type: "INTEGER", nullable: true),
                     LastErrorKind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
                     Summary = table.Column<string>(type: "TEXT", maxLength: 300, nullable: true),
                     IsTest = table.Column<bool>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    UpdatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    CompletedAt = table.Column<DateTime>(type: "TEXT", nullable: true)
+                    PendingTrigger = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
+                    PendingTriggeredBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -167,7 +185,7 @@ namespace WebhookConsole.Data.Migrations
                 name: "Webhooks",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Id = table.Column<byte[]>(type: "BLOB", nullable: false),
                     Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     NormalizedName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     Scope = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
@@ -181,18 +199,18 @@ namespace WebhookConsole.Data.Migrations
                     PayloadFormat = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     FieldAliases = table.Column<string>(type: "TEXT", nullable: false),
                     SigningScheme = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    SigningSecret = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    SigningSecret = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
                     IncludeApiEvents = table.Column<bool>(type: "INTEGER", nullable: false),
                     AsyncAck = table.Column<bool>(type: "INTEGER", nullable: false),
-                    CallbackSecret = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    CallbackSecret = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
                     TimeoutSeconds = table.Column<int>(type: "INTEGER", nullable: false),
                     Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
                     ConsecutiveFailures = table.Column<int>(type: "INTEGER", nullable: false),
                     DisabledReason = table.Column<string>(type: "TEXT", nullable: true),
-                    DisabledAt = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    DisabledAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     CreatedBy = table.Column<string>(type: "TEXT", nullable: true),
-                    UpdatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     UpdatedBy = table.Column<string>(type: "TEXT", nullable: true),
                     Version = table.Column<long>(type: "INTEGER", nullable: false)
                 },
@@ -313,12 +331,12 @@ namespace WebhookConsole.Data.Migrations
                 {
                     Id = table.Column<long>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
-                    EventId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    WebhookId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    EventId = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    WebhookId = table.Column<byte[]>(type: "BLOB", nullable: false),
                     WebhookName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     Kind = table.Column<string>(type: "TEXT", maxLength: 24, nullable: false),
                     Message = table.Column<string>(type: "TEXT", nullable: true),
-                    JobId = table.Column<Guid>(type: "TEXT", nullable: true)
+                    JobId = table.Column<byte[]>(type: "BLOB", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -337,15 +355,15 @@ namespace WebhookConsole.Data.Migrations
                 {
                     Id = table.Column<long>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
-                    JobId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    JobId = table.Column<byte[]>(type: "BLOB", nullable: false),
                     Number = table.Column<int>(type: "INTEGER", nullable: false),
                     Trigger = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     TriggeredBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    StartedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     DurationMs = table.Column<int>(type: "INTEGER", nullable: false),
                     Url = table.Column<string>(type: "TEXT", maxLength: 4096, nullable: false),
                     RequestHeaders = table.Column<string>(type: "TEXT", nullable: false),
-                    RequestBody = table.Column<string>(type: "TEXT", nullable: false),
+                    RequestBody = table.Column<string>(type: "TEXT", nullable: true),
                     StatusCode = table.Column<int>(type: "INTEGER", nullable: true),
                     ResponseHeaders = table.Column<string>(type: "TEXT", nullable: false),
                     ResponseBody = table.Column<string>(type: "TEXT", nullable: true),
@@ -423,11 +441,6 @@ namespace WebhookConsole.Data.Migrations
                 column: "EventId");
 
             migrationBuilder.CreateIndex(
-                name: "IX_EventOutcomes_WebhookId_EventId",
-                table: "EventOutcomes",
-                columns: new[] { "WebhookId", "EventId" });
-
-            migrationBuilder.CreateIndex(
                 name: "IX_Events_ClientId_ReceivedAt",
                 table: "Events",
                 columns: new[] { "ClientId", "ReceivedAt" });
@@ -449,6 +462,12 @@ namespace WebhookConsole.Data.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_JobAttempts_JobId_WithResponse",
+                table: "JobAttempts",
+                column: "JobId",
+                filter: "\"ResponseBodyLength\" > 0");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Notifications_ReadAt_At",
                 table: "Notifications",
                 columns: new[] { "ReadAt", "At" });
@@ -464,19 +483,27 @@ namespace WebhookConsole.Data.Migrations
                 column: "EventId");
 
             migrationBuilder.CreateIndex(
-                name: "IX_WebhookJobs_Status_CreatedAt_Id",
+                name: "IX_WebhookJobs_Pending_NextAttemptAt_Id",
                 table: "WebhookJobs",
-                columns: new[] { "Status", "CreatedAt", "Id" });
+                columns: new[] { "Status", "NextAttemptAt", "Id" },
+                filter: "\"Status\" = 'Pending'");
 
             migrationBuilder.CreateIndex(
-                name: "IX_WebhookJobs_Status_NextAttemptAt",
+                name: "IX_WebhookJobs_Status_CreatedAt_Id",
                 table: "WebhookJobs",
-                columns: new[] { "Status", "NextAttemptAt" });
+                columns: new[] { "Status", "CreatedAt", "Id" },
+                filter: "\"Status\" <> 'Succeeded'");
 
             migrationBuilder.CreateIndex(
                 name: "IX_WebhookJobs_WebhookId_CreatedAt_Id",
                 table: "WebhookJobs",
                 columns: new[] { "WebhookId", "CreatedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_WebhookJobs_WebhookId_Status_CreatedAt_Id",
+                table: "WebhookJobs",
+                columns: new[] { "WebhookId", "Status", "CreatedAt", "Id" },
+                filter: "\"Status\" <> 'Succeeded'");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Webhooks_Scope_Kapp_NormalizedName",
@@ -488,11 +515,39 @@ namespace WebhookConsole.Data.Migrations
                 name: "IX_Webhooks_Type_Event",
                 table: "Webhooks",
                 columns: new[] { "Type", "Event" });
+
+            // The change log that keeps the text-search index true (JobSearch, JobSearchIndexer): new rows need no
+            // log, the indexer reads past its mark; a deleted job or attempt, and a job whose URL or body an edited
+            // retry changes, is logged here for the indexer to drop or index again. A later migration that rebuilds
+            // one of these tables (SQLite's way of altering a column) drops its triggers and must create them again.
+            migrationBuilder.Sql("""
+                CREATE TABLE "SearchIndexChanges" (
+                  "Seq" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+                  "Kind" INTEGER NOT NULL,
+                  "Row" INTEGER NOT NULL);
+                """);
+            migrationBuilder.Sql("""
+                CREATE TRIGGER "WebhookJobs_search_delete" AFTER DELETE ON "WebhookJobs" BEGIN
+                  INSERT INTO "SearchIndexChanges" ("Kind", "Row") VALUES (0, old.rowid);
+                END;
+                """);
+            migrationBuilder.Sql("""
+                CREATE TRIGGER "WebhookJobs_search_edit" AFTER UPDATE OF "Url", "RequestBody" ON "WebhookJobs"
+                WHEN new."Url" IS NOT old."Url" OR new."RequestBody" IS NOT old."RequestBody" BEGIN
+                  INSERT INTO "SearchIndexChanges" ("Kind", "Row") VALUES (0, new.rowid);
+                END;
+                """);
+            migrationBuilder.Sql("""
+                CREATE TRIGGER "JobAttempts_search_delete" AFTER DELETE ON "JobAttempts" WHEN old."ResponseBodyLength" > 0 BEGIN
+                  INSERT INTO "SearchIndexChanges" ("Kind", "Row") VALUES (1, old."Id");
+                END;
+                """);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.Sql("""DROP TABLE "SearchIndexChanges";""");
             migrationBuilder.DropTable(
                 name: "ApiKeys");
 
@@ -513,6 +568,9 @@ namespace WebhookConsole.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "AuditEntries");
+
+            migrationBuilder.DropTable(
+                name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
                 name: "EventOutcomes");

@@ -77,15 +77,21 @@ public class EventsApiTests(EventsApiTests.Factory factory) : IClassFixture<Even
         Assert.Equal("B12", JsonNode.Parse(stored.RequestBody)!["values"]!["room"]!.GetValue<string>());
         Assert.Contains(stored.RequestHeaders, h => h.Name == "Content-Type" && h.Value == "application/json");
         Assert.Equal(WebhookConsole.Data.Entities.JobStatus.Pending, stored.Status);
-        // Every considered webhook is recorded with the event: filter-false ones on the event itself, the others as rows.
+        // Every considered webhook is recorded with the event: a fired one as its job, filter-false ones on the
+        // event itself (ids and names), the others as outcome rows.
         var outcomes = await db.EventOutcomes.Where(o => o.EventId == stored.EventId).ToListAsync();
-        var filteredOut = (await db.Events.SingleAsync(e => e.Id == stored.EventId)).FilteredOut;
-        Assert.Equal(4, outcomes.Count + filteredOut.Count);
-        Assert.DoesNotContain(outcomes, o => o.Kind == WebhookConsole.Data.Entities.OutcomeKind.FilterFalse);
+        var storedEvent = await db.Events.SingleAsync(e => e.Id == stored.EventId);
+        var filteredOut = storedEvent.FilteredOut;
+        Assert.Equal(1, storedEvent.FiredCount);
+        Assert.Equal(2, outcomes.Count);
+        Assert.DoesNotContain(outcomes, o => o.Kind is WebhookConsole.Data.Entities.OutcomeKind.FilterFalse or WebhookConsole.Data.Entities.OutcomeKind.Fired);
+        Assert.Equal("C rooms", Assert.Single(filteredOut).Name);
         Assert.Equal(reply["skipped"]!.AsArray().Count(s => s!["reason"]!.GetValue<string>() == "filter returned false"), filteredOut.Count);
-        // The event page shows all four, whichever way each was stored.
+        // The event page shows all four, whichever way each was stored, the fired one with its job and status.
         var detail = await factory.Service<WebhookConsole.Features.Events.EventsQuery>().GetAsync(stored.EventId!.Value);
         Assert.Equal(4, detail!.Outcomes.Count);
+        var fired = Assert.Single(detail.Outcomes, o => o.Kind == WebhookConsole.Data.Entities.OutcomeKind.Fired);
+        Assert.Equal(("B rooms", stored.Id), (fired.WebhookName, fired.JobId!.Value));
         Assert.Equal(filteredOut.Count, detail.Outcomes.Count(o => o.Kind == WebhookConsole.Data.Entities.OutcomeKind.FilterFalse && o.Message == "filter returned false"));
     }
 

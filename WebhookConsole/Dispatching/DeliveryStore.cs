@@ -147,7 +147,7 @@ public sealed class DeliveryStore(
                 TriggeredBy = job.PendingTriggeredBy,
                 StartedAt = result.StartedAt,
                 DurationMs = result.DurationMs,
-                Url = result.Url,
+                Url = job.StoredUrl(result.Url),
                 RequestHeaders = result.RequestHeaders,
                 RequestBody = job.StoredBody(result.RequestBody),
                 StatusCode = result.StatusCode,

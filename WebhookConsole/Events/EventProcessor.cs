@@ -184,26 +184,26 @@ public sealed class EventProcessor : IAsyncDisposable
         foreach (var decision in _matcher.Decide(candidates, e, budget))
         {
             var w = decision.Webhook;
-            Guid? jobId = null;
             if (decision.Outcome == OutcomeKind.Fired)
             {
+                // The job is the fired outcome's record (Event.Outcomes).
                 var job = NewJob(w, row, e, decision.Url!, now);
                 jobs.Add(new LeasedJob(job, w));
                 jobRefs.Add(new JobRef(job.Id, w.Name, "pending"));
-                jobId = job.Id;
+                continue;
             }
-            else
-            {
-                skipped.Add(new SkippedWebhook(w.Name, decision.Message ?? decision.Outcome.ToString()));
-            }
+            skipped.Add(new SkippedWebhook(w.Name, decision.Message ?? decision.Outcome.ToString()));
             if (decision.Outcome == OutcomeKind.FilterFalse)
             {
                 row.FilteredOut.Add(new FilteredWebhook(w.Id, w.Name));
                 continue;
             }
-            row.Outcomes.Add(new EventOutcome { EventId = row.Id, WebhookId = w.Id, WebhookName = w.Name, Kind = decision.Outcome, Message = decision.Message, JobId = jobId });
+            row.Outcomes.Add(new EventOutcome { EventId = row.Id, WebhookId = w.Id, WebhookName = w.Name, Kind = decision.Outcome, Message = decision.Message });
         }
         row.FilteredOutCount = row.FilteredOut.Count;
+        row.FiredCount = jobRefs.Count;
+        jobRefs.Sort((a, b) => StringComparer.OrdinalIgnoreCase.Compare(a.Webhook, b.Webhook));
+        skipped.Sort((a, b) => StringComparer.OrdinalIgnoreCase.Compare(a.Webhook, b.Webhook));
         return new Prepared(e, row, jobs, new EventReply(row.Id, jobRefs, skipped));
     }
 
@@ -235,15 +235,16 @@ public sealed class EventProcessor : IAsyncDisposable
         var previous = await db.Events.AsNoTracking().Include(e => e.Outcomes)
             .Where(e => e.ClientId != null && clientIds.Contains(e.ClientId) && e.ReceivedAt >= since)
             .OrderByDescending(e => e.ReceivedAt).ToListAsync(ct);
-        var jobIds = previous.SelectMany(e => e.Outcomes).Where(o => o.JobId != null).Select(o => o.JobId!.Value).ToList();
-        var statuses = await db.WebhookJobs.AsNoTracking().Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, j => j.Status, ct);
+        var eventIds = previous.Select(e => (Guid?)e.Id).ToList();
+        var jobs = (await db.WebhookJobs.AsNoTracking().Where(j => eventIds.Contains(j.EventId))
+            .Select(j => new { j.EventId, j.Id, j.WebhookName, j.Status }).ToListAsync(ct)).ToLookup(j => j.EventId!.Value);
         foreach (var e in previous)
         {
             if (result.ContainsKey(e.ClientId!)) continue;
             result[e.ClientId!] = new EventReply(e.Id,
-                e.Outcomes.OrderBy(o => o.Id).Where(o => o.JobId != null).Select(o => new JobRef(o.JobId!.Value, o.WebhookName,
-                    statuses.TryGetValue(o.JobId.Value, out var s) ? s.ToString().ToLowerInvariant() : "pending")).ToList(),
-                e.Outcomes.Where(o => o.JobId == null).Select(o => new SkippedWebhook(o.WebhookName, o.Message ?? o.Kind.ToString()))
+                jobs[e.Id].Select(j => new JobRef(j.Id, j.WebhookName, j.Status.ToString().ToLowerInvariant()))
+                    .OrderBy(j => j.Webhook, StringComparer.OrdinalIgnoreCase).ToList(),
+                e.Outcomes.Select(o => new SkippedWebhook(o.WebhookName, o.Message ?? o.Kind.ToString()))
                     .Concat(e.FilteredOut.Select(f => new SkippedWebhook(f.Name, EventMatcher.FilterFalseMessage)))
                     .OrderBy(s => s.Webhook, StringComparer.OrdinalIgnoreCase).ToList());
         }

@@ -13,7 +13,7 @@ public class EventConfiguration : IEntityTypeConfiguration<Event>
         b.Property(e => e.Action).HasMaxLength(64);
         b.Property(e => e.Kapp).HasMaxLength(100);
         b.Property(e => e.Form).HasMaxLength(100);
-        b.Property(e => e.FilteredOut).HasJsonConversion();
+        b.Property(e => e.FilteredOut).HasPackedConversion();
         b.HasMany(e => e.Outcomes).WithOne().HasForeignKey(o => o.EventId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(e => e.ReceivedAt);
         b.HasIndex(e => new { e.ClientId, e.ReceivedAt });

@@ -10,8 +10,8 @@ public class JobAttemptConfiguration : IEntityTypeConfiguration<JobAttempt>
     {
         b.Property(a => a.Url).HasMaxLength(4096);
         b.Property(a => a.TriggeredBy).HasMaxLength(256);
-        b.Property(a => a.RequestHeaders).HasJsonConversion();
-        b.Property(a => a.ResponseHeaders).HasJsonConversion();
+        b.Property(a => a.RequestHeaders).HasHeaderBlockConversion();
+        b.Property(a => a.ResponseHeaders).HasHeaderBlockConversion();
         b.HasIndex(a => new { a.JobId, a.Number }).IsUnique();
         // Text search looks into response bodies; most are empty, and this lets it skip those without reading
         // the attempt rows (which carry the request body too).

@@ -18,7 +18,7 @@ public class WebhookJobConfiguration : IEntityTypeConfiguration<WebhookJob>
         b.Property(j => j.OriginalUrl).HasMaxLength(4096);
         b.Property(j => j.Summary).HasMaxLength(300);
         b.Property(j => j.PendingTriggeredBy).HasMaxLength(256);
-        b.Property(j => j.RequestHeaders).HasJsonConversion();
+        b.Property(j => j.RequestHeaders).HasHeaderBlockConversion();
         b.HasMany(j => j.Attempts).WithOne().HasForeignKey(a => a.JobId).OnDelete(DeleteBehavior.Cascade);
         // The consoles list jobs newest first: per tab (status), per webhook, and all.
         b.HasIndex(j => new { j.CreatedAt, j.Id });

@@ -18,7 +18,14 @@ public class Event
     public DateTime OccurredAt { get; set; }
     public DateTime ReceivedAt { get; set; }
     public string ContextJson { get; set; } = "{}";
+    /// <summary>
+    /// Outcomes other than fired and filter-false. A fired webhook is not stored as an outcome: its job (which
+    /// carries the event's id, the webhook and its name) is the record, and retention removes an event only after
+    /// its jobs.
+    /// </summary>
     public List<EventOutcome> Outcomes { get; set; } = [];
+    /// <summary>How many webhooks fired (the jobs with this event's id), kept for the events list and its filter.</summary>
+    public int FiredCount { get; set; }
     /// <summary>
     /// Webhooks that were considered and whose filter returned false. The commonest outcome by far (an event
     /// usually concerns a few of many webhooks), so it is kept on the event instead of as a row per webhook:
@@ -32,7 +39,7 @@ public sealed record FilteredWebhook(Guid Id, string Name);
 
 public enum OutcomeKind { Fired, FilterFalse, FilterError, WebhookDisabled, SourceNotIncluded, UrlTemplateError }
 
-/// <summary>Per event and considered webhook: did it fire, and if not, why.</summary>
+/// <summary>Per event and considered webhook that neither fired nor was filtered out: why not.</summary>
 public class EventOutcome
 {
     public long Id { get; set; }
@@ -41,5 +48,4 @@ public class EventOutcome
     public string WebhookName { get; set; } = "";
     public OutcomeKind Kind { get; set; }
     public string? Message { get; set; }
-    public Guid? JobId { get; set; }
 }

@@ -40,6 +40,12 @@ public class WebhookJob
 
     /// <summary>What an attempt stores of the body it sent: nothing when that is the job's first body (most attempts).</summary>
     public string? StoredBody(string sent) => sent == (OriginalRequestBody ?? RequestBody) ? null : sent;
+
+    /// <summary>The URL an attempt of this job posted to: its own when an edited retry changed it, else the job's first.</summary>
+    public string UrlOf(JobAttempt attempt) => attempt.Url ?? OriginalUrl ?? Url;
+
+    /// <summary>What an attempt stores of the URL it posted to: nothing when that is the job's first URL (most attempts).</summary>
+    public string? StoredUrl(string sent) => sent == (OriginalUrl ?? Url) ? null : sent;
 }
 
 public enum AttemptTrigger { Schedule, Manual, Edited, Test }
@@ -58,7 +64,8 @@ public class JobAttempt
     public string? TriggeredBy { get; set; }
     public DateTime StartedAt { get; set; }
     public int DurationMs { get; set; }
-    public string Url { get; set; } = "";
+    /// <summary>Only when it differs from the job's first URL (an edited retry); read it with <see cref="WebhookJob.UrlOf"/>.</summary>
+    public string? Url { get; set; }
     public List<HeaderEntry> RequestHeaders { get; set; } = [];
     /// <summary>Only when it differs from the job's first body (an edited retry); read it with <see cref="WebhookJob.BodyOf"/>.</summary>
     public string? RequestBody { get; set; }

@@ -34,16 +34,16 @@ public sealed class EventsQuery(IDbContextFactory<AppDbContext> dbFactory)
         q = f.Outcome switch
         {
             OutcomeFilter.Any => q,
-            OutcomeFilter.NoWebhook => q.Where(e => e.FilteredOutCount == 0 && !e.Outcomes.Any()),
-            // Events stored before FilteredOut existed keep their filter-false outcomes as rows.
-            OutcomeFilter.FilterFalse => q.Where(e => e.FilteredOutCount > 0 || e.Outcomes.Any(o => o.Kind == OutcomeKind.FilterFalse)),
+            OutcomeFilter.NoWebhook => q.Where(e => e.FiredCount == 0 && e.FilteredOutCount == 0 && !e.Outcomes.Any()),
+            OutcomeFilter.Fired => q.Where(e => e.FiredCount > 0),
+            OutcomeFilter.FilterFalse => q.Where(e => e.FilteredOutCount > 0),
             _ => q.Where(e => e.Outcomes.Any(o => o.Kind == (OutcomeKind)Enum.Parse(typeof(OutcomeKind), f.Outcome.ToString()))),
         };
         var total = await q.Take(CountCap + 1).CountAsync(ct);
         var rows = await q.OrderByDescending(e => e.ReceivedAt).ThenByDescending(e => e.Id)
             .Skip(f.Page * f.PageSize).Take(f.PageSize)
             .Select(e => new EventRow(e.Id, e.Type, e.Action, e.Kapp, e.Form, e.Source, e.ReceivedAt, e.ClientId,
-                e.Outcomes.Count(o => o.Kind == OutcomeKind.Fired), e.Outcomes.Count() + e.FilteredOutCount))
+                e.FiredCount, e.FiredCount + e.Outcomes.Count() + e.FilteredOutCount))
             .ToListAsync(ct);
         return (rows, total);
     }
@@ -53,11 +53,11 @@ public sealed class EventsQuery(IDbContextFactory<AppDbContext> dbFactory)
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var e = await db.Events.AsNoTracking().Include(x => x.Outcomes).FirstOrDefaultAsync(x => x.Id == id, ct);
         if (e is null) return null;
-        var jobIds = e.Outcomes.Where(o => o.JobId != null).Select(o => o.JobId!.Value).ToList();
-        var statuses = await db.WebhookJobs.AsNoTracking().Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, j => j.Status, ct);
-        var outcomes = e.Outcomes
-            .Select(o => new OutcomeView(o.WebhookId, o.WebhookName, o.Kind, o.Message, o.JobId,
-                o.JobId is { } j && statuses.TryGetValue(j, out var s) ? s : null))
+        // Fired webhooks are their jobs (Event.Outcomes).
+        var fired = await db.WebhookJobs.AsNoTracking().Where(j => j.EventId == id)
+            .Select(j => new OutcomeView(j.WebhookId, j.WebhookName, OutcomeKind.Fired, null, j.Id, j.Status)).ToListAsync(ct);
+        var outcomes = fired
+            .Concat(e.Outcomes.Select(o => new OutcomeView(o.WebhookId, o.WebhookName, o.Kind, o.Message, null, null)))
             .Concat(e.FilteredOut.Select(f => new OutcomeView(f.Id, f.Name, OutcomeKind.FilterFalse, WebhookConsole.Events.EventMatcher.FilterFalseMessage, null, null)))
             .OrderBy(o => o.Kind == OutcomeKind.Fired ? 0 : 1).ThenBy(o => o.WebhookName)
             .ToList();

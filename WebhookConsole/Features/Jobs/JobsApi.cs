@@ -113,7 +113,7 @@ public static class JobsApi
         attempts = j.Attempts.OrderBy(a => a.Number).Select(a => new
         {
             number = a.Number, trigger = a.Trigger.ToString().ToLowerInvariant(), triggeredBy = a.TriggeredBy, startedAt = a.StartedAt, durationMs = a.DurationMs,
-            url = a.Url, requestHeaders = a.RequestHeaders.ToDictionary(h => h.Name, h => h.Value, StringComparer.OrdinalIgnoreCase), requestBody = j.BodyOf(a),
+            url = j.UrlOf(a), requestHeaders = a.RequestHeaders.ToDictionary(h => h.Name, h => h.Value, StringComparer.OrdinalIgnoreCase), requestBody = j.BodyOf(a),
             statusCode = a.StatusCode, responseHeaders = a.ResponseHeaders.GroupBy(h => h.Name, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => string.Join(", ", g.Select(h => h.Value))),
             responseBody = a.ResponseBody, errorKind = a.ErrorKind?.ToString().ToLowerInvariant(), error = a.Error,
         }),

@@ -347,11 +347,14 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("FilteredOut")
+                    b.Property<byte[]>("FilteredOut")
                         .IsRequired()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
                     b.Property<int>("FilteredOutCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("FiredCount")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Form")
@@ -402,9 +405,6 @@ namespace WebhookConsole.Data.Migrations.Sqlite
 
                     b.Property<byte[]>("EventId")
                         .IsRequired()
-                        .HasColumnType("BLOB");
-
-                    b.Property<byte[]>("JobId")
                         .HasColumnType("BLOB");
 
                     b.Property<string>("Kind")
@@ -487,7 +487,6 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Url")
-                        .IsRequired()
                         .HasMaxLength(4096)
                         .HasColumnType("TEXT");
 

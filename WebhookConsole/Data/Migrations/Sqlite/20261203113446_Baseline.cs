@@ -121,7 +121,8 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                     OccurredAt = table.Column<long>(type: "INTEGER", nullable: false),
                     ReceivedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     ContextJson = table.Column<string>(type: "TEXT", nullable: false),
-                    FilteredOut = table.Column<string>(type: "TEXT", nullable: false),
+                    FiredCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    FilteredOut = table.Column<byte[]>(type: "BLOB", nullable: false),
                     FilteredOutCount = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
@@ -335,8 +336,7 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                     WebhookId = table.Column<byte[]>(type: "BLOB", nullable: false),
                     WebhookName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     Kind = table.Column<string>(type: "TEXT", maxLength: 24, nullable: false),
-                    Message = table.Column<string>(type: "TEXT", nullable: true),
-                    JobId = table.Column<byte[]>(type: "BLOB", nullable: true)
+                    Message = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -361,7 +361,7 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                     TriggeredBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
                     StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     DurationMs = table.Column<int>(type: "INTEGER", nullable: false),
-                    Url = table.Column<string>(type: "TEXT", maxLength: 4096, nullable: false),
+                    Url = table.Column<string>(type: "TEXT", maxLength: 4096, nullable: true),
                     RequestHeaders = table.Column<string>(type: "TEXT", nullable: false),
                     RequestBody = table.Column<string>(type: "TEXT", nullable: true),
                     StatusCode = table.Column<int>(type: "INTEGER", nullable: true),

@@ -11,7 +11,7 @@ using WebhookConsole.Data;
 namespace WebhookConsole.Data.Migrations.Sqlite
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261203074344_Baseline")]
+    [Migration("20261203113446_Baseline")]
     partial class Baseline
     {
         /// <inheritdoc />
@@ -350,11 +350,14 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("FilteredOut")
+                    b.Property<byte[]>("FilteredOut")
                         .IsRequired()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
                     b.Property<int>("FilteredOutCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("FiredCount")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Form")
@@ -405,9 +408,6 @@ namespace WebhookConsole.Data.Migrations.Sqlite
 
                     b.Property<byte[]>("EventId")
                         .IsRequired()
-                        .HasColumnType("BLOB");
-
-                    b.Property<byte[]>("JobId")
                         .HasColumnType("BLOB");
 
                     b.Property<string>("Kind")
@@ -490,7 +490,6 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Url")
-                        .IsRequired()
                         .HasMaxLength(4096)
                         .HasColumnType("TEXT");
 

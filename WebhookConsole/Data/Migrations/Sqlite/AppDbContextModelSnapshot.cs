@@ -343,9 +343,9 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("ContextJson")
+                    b.Property<byte[]>("ContextJson")
                         .IsRequired()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
                     b.Property<byte[]>("FilteredOut")
                         .IsRequired()

@@ -11,7 +11,7 @@ namespace WebhookConsole.Bench;
 
 public sealed record RetryLatenessResult(double P50, double P99, int Jobs, int Retried);
 public sealed record SoakResult(double SlopeMbPerMin, double PeakMb, double StartMb, double EndMb, double AfterLoadMb, long Sent, long Delivered, double P99Ms);
-public sealed record CrashResult(int Jobs, int Delivered, int Twice, int KilledAt)
+public sealed record CrashResult(int Jobs, int Delivered, int Twice, int KilledAt, int RecordedAtKill = 0)
 {
     public double Percent => Jobs == 0 ? double.NaN : Math.Round(100.0 * Twice / Jobs, 2);
 }
@@ -105,6 +105,16 @@ public static class EngineParts
             killedAt = arrivals.Count;
             await post;
         }
+        // What the killed process had committed: the arrivals beyond it are what is sent again.
+        int recordedAtKill;
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database}"))
+        {
+            await connection.OpenAsync();
+            await using var count = connection.CreateCommand();
+            count.CommandText = "SELECT count(*) FROM \"JobAttempts\"";
+            recordedAtKill = Convert.ToInt32(await count.ExecuteScalarAsync());
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         await using (var again = await ConsoleProcess.StartAsync(appDll, database, port))
         {
             // Events whose batch the kill cut off are posted again (their ids make a repeat a no-op).
@@ -118,7 +128,7 @@ public static class EngineParts
             for (var wait = Stopwatch.StartNew(); arrivals.Count < jobs && wait.Elapsed < TimeSpan.FromSeconds(120);) await Task.Delay(50);
             await Task.Delay(500);
         }
-        return new CrashResult(jobs, arrivals.Count, arrivals.Values.Count(n => n > 1), killedAt);
+        return new CrashResult(jobs, arrivals.Count, arrivals.Values.Count(n => n > 1), killedAt, recordedAtKill);
     }
 
     /// <summary>

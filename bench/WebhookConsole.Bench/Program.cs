@@ -101,7 +101,7 @@ if (options.Runs("engine"))
     Step($"    p50 {retry.P50} ms, p99 {retry.P99} ms after due ({retry.Retried:N0} of {retry.Jobs:N0} retried)");
     Step("(7) engine: SIGKILL halfway through a burst of 5,000 deliveries, restart");
     crash = await EngineParts.CrashDuplicatesAsync(appDll, work.FullName, FreePort(), 5_000);
-    Step($"    killed at {crash.KilledAt:N0}; {crash.Delivered:N0} of {crash.Jobs:N0} delivered, {crash.Twice:N0} twice ({crash.Percent} %)");
+    Step($"    killed at {crash.KilledAt:N0} arrived, {crash.RecordedAtKill:N0} recorded; {crash.Delivered:N0} of {crash.Jobs:N0} delivered, {crash.Twice:N0} twice ({crash.Percent} %)");
 }
 
 var soak = new SoakResult(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0, 0, double.NaN);
@@ -149,7 +149,7 @@ var results = new JsonObject
         ["delivered"] = e2e.Delivered, ["recordedAttempts"] = e2e.Recorded, ["badSignatures"] = e2e.BadSignatures,
         ["latencySent"] = latency.Sent, ["latencyArrived"] = latency.Arrived,
         ["soakSent"] = soak.Sent, ["soakDelivered"] = soak.Delivered,
-        ["retried"] = retry.Retried, ["crashJobs"] = crash.Jobs, ["crashDelivered"] = crash.Delivered, ["crashKilledAt"] = crash.KilledAt,
+        ["retried"] = retry.Retried, ["crashJobs"] = crash.Jobs, ["crashDelivered"] = crash.Delivered, ["crashKilledAt"] = crash.KilledAt, ["crashRecordedAtKill"] = crash.RecordedAtKill,
     },
 };
 
@@ -170,7 +170,8 @@ Console.WriteLine(Row("page 50 (ms)", $"{console.Page50}", "≤ 50", console.Pag
 Console.WriteLine(Row("text search (ms)", $"{console.TextSearch}", "≤ 500", console.TextSearch <= 500));
 Console.WriteLine(Row("disk per delivery, database + search (bytes)", $"{e2e.DiskBytesPerDelivery:N0}", "≤ 2,048", e2e.DiskBytesPerDelivery <= 2048));
 Console.WriteLine(Row("retry lateness p50 / p99 (ms)", $"{retry.P50} / {retry.P99}", "p99 ≤ 1,000", retry.P99 <= 1000));
-Console.WriteLine(Row("deliveries sent twice after a kill (%)", $"{crash.Percent}", "≤ 9", crash.Percent <= 9));
+// The bound: at most 450 of 5,000 over three kills, so 3 % a kill.
+Console.WriteLine(Row("deliveries sent twice after a kill (%)", $"{crash.Percent}", "≤ 3", crash.Percent <= 3));
 if (options.SoakMinutes > 0)
 {
     Console.WriteLine(Row($"soak {options.SoakMinutes} min: slope (MB/min)", $"{soak.SlopeMbPerMin}", "< 1", soak.SlopeMbPerMin < 1));

@@ -46,25 +46,4 @@ public class CompactColumnsTests
         Assert.Empty(CompactColumns.WriteFiltered([]));
         Assert.Empty(CompactColumns.ReadFiltered([]));
     }
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("{}")]
-    [InlineData("{\"submission\":{\"values\":{\"Room\":\"B12\",\"Details\":\"The badge reader at the east entrance blinks red and refuses every badge; the badge reader at the west entrance too.\"}}}")]
-    [InlineData("{\"name\":\"日本語 ✓ 🚀 — and a long enough tail to be worth compressing: 0123456789abcdefghijklmnopqrstuvwxyz\"}")]
-    public void Texts_read_back_exactly(string text) => Assert.Equal(text, CompactColumns.Decompress(CompactColumns.Compress(text)));
-
-    [Fact]
-    public void A_repetitive_context_is_stored_compressed_and_a_short_one_as_it_is()
-    {
-        var context = "{\"values\":{" + string.Join(",", Enumerable.Range(0, 40).Select(i => $"\"Field {i}\":\"value of field {i}\"")) + "}}";
-        var stored = CompactColumns.Compress(context);
-        Assert.Equal(CompactColumns.Brotli, stored[0]);
-        Assert.True(stored.Length < context.Length / 2, $"{stored.Length} of {context.Length} bytes");
-        Assert.Equal(context, CompactColumns.Decompress(stored));
-
-        var small = CompactColumns.Compress("{}");
-        Assert.Equal([CompactColumns.Plain, (byte)'{', (byte)'}'], small);
-        Assert.Throws<FormatException>(() => CompactColumns.Decompress([9, 1, 2]));
-    }
 }

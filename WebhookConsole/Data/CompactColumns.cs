@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -28,56 +27,6 @@ public static class CompactColumns
     {
         property.HasConversion(v => WriteFiltered(v), v => ReadFiltered(v), ListComparer<FilteredWebhook>());
         return property;
-    }
-
-    /// <summary>
-    /// A large text (an event's context) as a blob: a format byte, then the text compressed with Brotli at quality 1
-    /// (<see cref="Brotli"/>), or its UTF-8 bytes as they are (<see cref="Plain"/>) when compressing would not make it
-    /// smaller. Quality 1 took about two thirds of the size of the benchmark's contexts for ~11 µs each; quality 5 saved
-    /// a tenth more for five times the CPU.
-    /// </summary>
-    public static PropertyBuilder<string> HasCompressedConversion(this PropertyBuilder<string> property)
-    {
-        property.HasConversion(v => Compress(v), v => Decompress(v));
-        return property;
-    }
-
-    public const byte Plain = 0, Brotli = 1;
-    private const int BrotliQuality = 1, BrotliWindow = 18;
-
-    public static byte[] Compress(string text)
-    {
-        var utf8 = System.Text.Encoding.UTF8.GetBytes(text);
-        if (utf8.Length >= 64)
-        {
-            var buffer = new byte[1 + BrotliEncoder.GetMaxCompressedLength(utf8.Length)];
-            if (BrotliEncoder.TryCompress(utf8, buffer.AsSpan(1), out var written, BrotliQuality, BrotliWindow) && written < utf8.Length)
-            {
-                buffer[0] = Brotli;
-                return buffer[..(1 + written)];
-            }
-        }
-        var plain = new byte[1 + utf8.Length];
-        plain[0] = Plain;
-        utf8.CopyTo(plain, 1);
-        return plain;
-    }
-
-    public static string Decompress(byte[] stored)
-    {
-        if (stored.Length == 0) return "";
-        switch (stored[0])
-        {
-            case Plain:
-                return System.Text.Encoding.UTF8.GetString(stored, 1, stored.Length - 1);
-            case Brotli:
-                using (var input = new MemoryStream(stored, 1, stored.Length - 1, writable: false))
-                using (var brotli = new BrotliStream(input, CompressionMode.Decompress))
-                using (var reader = new StreamReader(brotli, System.Text.Encoding.UTF8))
-                    return reader.ReadToEnd();
-            default:
-                throw new FormatException($"A stored text has an unknown format ({stored[0]}).");
-        }
     }
 
     // Elements are immutable records: equal by value, and a shallow copy is a snapshot.

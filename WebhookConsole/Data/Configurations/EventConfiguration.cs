@@ -14,7 +14,6 @@ public class EventConfiguration : IEntityTypeConfiguration<Event>
         b.Property(e => e.Kapp).HasMaxLength(100);
         b.Property(e => e.Form).HasMaxLength(100);
         b.Property(e => e.FilteredOut).HasPackedConversion();
-        b.Property(e => e.ContextJson).HasCompressedConversion();
         b.HasMany(e => e.Outcomes).WithOne().HasForeignKey(o => o.EventId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(e => e.ReceivedAt);
         b.HasIndex(e => new { e.ClientId, e.ReceivedAt });

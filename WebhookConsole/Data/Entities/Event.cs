@@ -3,7 +3,7 @@ namespace WebhookConsole.Data.Entities;
 /// <summary>Where an event came from; <c>Simulator</c> is an admin's real send from the console's simulator.</summary>
 public enum EventSource { Ui, Api, Batch, System, Simulator }
 
-/// <summary>What the platform reported. The context JSON holds the bindings filters and payloads read (stored compressed).</summary>
+/// <summary>What the platform reported. The context JSON holds the bindings filters and payloads read.</summary>
 public class Event
 {
     public Guid Id { get; set; }

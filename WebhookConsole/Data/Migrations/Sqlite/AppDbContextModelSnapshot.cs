@@ -343,9 +343,9 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
-                    b.Property<byte[]>("ContextJson")
+                    b.Property<string>("ContextJson")
                         .IsRequired()
-                        .HasColumnType("BLOB");
+                        .HasColumnType("TEXT");
 
                     b.Property<byte[]>("FilteredOut")
                         .IsRequired()

@@ -120,7 +120,7 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                     Source = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     OccurredAt = table.Column<long>(type: "INTEGER", nullable: false),
                     ReceivedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    ContextJson = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    ContextJson = table.Column<string>(type: "TEXT", nullable: false),
                     FiredCount = table.Column<int>(type: "INTEGER", nullable: false),
                     FilteredOut = table.Column<byte[]>(type: "BLOB", nullable: false),
                     FilteredOutCount = table.Column<int>(type: "INTEGER", nullable: false)

@@ -11,7 +11,7 @@ using WebhookConsole.Data;
 namespace WebhookConsole.Data.Migrations.Sqlite
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261203115924_Baseline")]
+    [Migration("20261203122555_Baseline")]
     partial class Baseline
     {
         /// <inheritdoc />
@@ -346,9 +346,9 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
-                    b.Property<byte[]>("ContextJson")
+                    b.Property<string>("ContextJson")
                         .IsRequired()
-                        .HasColumnType("BLOB");
+                        .HasColumnType("TEXT");
 
                     b.Property<byte[]>("FilteredOut")
                         .IsRequired()

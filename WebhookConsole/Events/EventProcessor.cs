@@ -235,6 +235,7 @@ public sealed class EventProcessor : IAsyncDisposable
         var previous = await db.Events.AsNoTracking().Include(e => e.Outcomes)
             .Where(e => e.ClientId != null && clientIds.Contains(e.ClientId) && e.ReceivedAt >= since)
             .OrderByDescending(e => e.ReceivedAt).ToListAsync(ct);
+        if (previous.Count == 0) return result; // the usual case: no second query inside the write gate
         var eventIds = previous.Select(e => (Guid?)e.Id).ToList();
         var jobs = (await db.WebhookJobs.AsNoTracking().Where(j => eventIds.Contains(j.EventId))
             .Select(j => new { j.EventId, j.Id, j.WebhookName, j.Status }).ToListAsync(ct)).ToLookup(j => j.EventId!.Value);

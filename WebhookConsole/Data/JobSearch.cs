@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Data.Entities;
@@ -11,7 +9,7 @@ namespace WebhookConsole.Data;
 /// database (<c>webhookconsole.search.db</c> next to <c>webhookconsole.db</c>), filled by
 /// <see cref="JobSearchIndexer"/>. The file holds derived data only: deleted, it is built again from the start.
 /// A search attaches it for the one query, reads the jobs whose URL or request body, or one of whose attempts'
-/// response body, has every word of the search, plus every row past the indexer's mark, and detaches
+/// response body, has the search's words in that order, plus every row past the indexer's mark, and detaches
 /// it again (a pooled connection with the file attached would take its write lock on every write transaction).
 /// Callers confirm the exact text on these candidates, so the index only narrows; text that starts or ends
 /// inside a word is not in it and needs a scan.
@@ -21,8 +19,7 @@ public static class JobSearch
     public const string Schema = "search";
 
     /// <summary>Bumped when the index's tables change: an index file of another version is built again.</summary>
-    /// <remarks>2: the index keeps which rows hold a word, not where (FTS5 <c>detail=none</c>), a third of the size.</remarks>
-    public const int Version = 2;
+    public const int Version = 1;
 
     internal const int JobKind = 0, AttemptKind = 1;
 
@@ -36,33 +33,9 @@ public static class JobSearch
         return Path.Combine(Path.GetDirectoryName(path)!, Path.GetFileNameWithoutExtension(path) + ".search" + Path.GetExtension(path));
     }
 
-    /// <summary>
-    /// The search as an FTS5 query: every word of it (<c>"a" AND "b"</c>), or null when it has no word to look up.
-    /// The index stores no positions (<c>detail=none</c>), so it cannot match a phrase; the callers' exact-text
-    /// check on the candidates does that. Words are split as FTS5's unicode61 tokenizer splits them (letters,
-    /// digits and private-use characters; everything else separates), so each quoted word is one token.
-    /// </summary>
-    public static string? Query(string text)
-    {
-        var words = new List<string>();
-        var word = new StringBuilder();
-        foreach (var rune in text.EnumerateRunes())
-        {
-            if (IsTokenRune(rune)) { word.Append(rune.ToString()); continue; }
-            if (word.Length > 0) words.Add(word.ToString());
-            word.Clear();
-        }
-        if (word.Length > 0) words.Add(word.ToString());
-        return words.Count == 0 ? null : string.Join(" AND ", words.Distinct(StringComparer.OrdinalIgnoreCase).Select(w => "\"" + w + "\""));
-    }
-
-    private static bool IsTokenRune(Rune rune) => Rune.GetUnicodeCategory(rune) switch
-    {
-        UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter
-            or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter or UnicodeCategory.DecimalDigitNumber
-            or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber or UnicodeCategory.PrivateUse => true,
-        _ => false,
-    };
+    /// <summary>The search as one FTS5 phrase (its words, in order), or null when it has no word to look up.</summary>
+    public static string? Phrase(string text) =>
+        text.Any(char.IsLetterOrDigit) ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : null;
 
     /// <summary>
     /// Attaches the index to the context's connection when it exists and is ready; false when search has to scan.
@@ -101,14 +74,14 @@ public static class JobSearch
     }
 
     /// <summary>
-    /// Candidates for <paramref name="query"/> (from <see cref="Query"/>) (the index must be attached): indexed jobs and attempts that match
+    /// Candidates for <paramref name="phrase"/> (the index must be attached): indexed jobs and attempts that match
     /// it, the jobs past the index's mark created since <paramref name="tailSince"/> (the rows the indexer has
     /// not reached; the bound keeps that scan as short as the default window while a large backlog is indexed),
     /// and the jobs edited since it last looked (their new text is not indexed yet).
     /// The tails are read by rowid from the mark: the unary <c>+</c> keeps SQLite off the CreatedAt and
     /// response-body indexes, which would read the whole window or every failed attempt to find a few rows.
     /// </summary>
-    public static IQueryable<WebhookJob> JobsMatching(this AppDbContext db, string query, DateTime tailSince) =>
+    public static IQueryable<WebhookJob> JobsMatching(this AppDbContext db, string phrase, DateTime tailSince) =>
         db.WebhookJobs.FromSqlRaw($$"""
             SELECT * FROM "WebhookJobs" WHERE rowid IN (
               SELECT rowid FROM {{Schema}}."WebhookJobSearch" WHERE "WebhookJobSearch" MATCH {0}
@@ -123,5 +96,5 @@ public static class JobSearch
               WHERE a."Id" > (SELECT "Mark" FROM {{Schema}}."SearchIndexMarks" WHERE "Kind" = {{AttemptKind}}) AND +a."ResponseBodyLength" > 0
               UNION ALL
               SELECT "Row" FROM "SearchIndexChanges" WHERE "Kind" = {{JobKind}})
-            """, query, UtcTicksConverter.Ticks(tailSince));
+            """, phrase, UtcTicksConverter.Ticks(tailSince));
 }

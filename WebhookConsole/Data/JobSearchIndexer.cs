@@ -232,8 +232,8 @@ public sealed class JobSearchIndexer(IDbContextFactory<AppDbContext> dbFactory, 
             DROP TABLE IF EXISTS "WebhookJobSearch";
             DROP TABLE IF EXISTS "JobAttemptSearch";
             DROP TABLE IF EXISTS "SearchIndexMarks";
-            CREATE VIRTUAL TABLE "WebhookJobSearch" USING fts5("Text", content='', contentless_delete=1, detail=none);
-            CREATE VIRTUAL TABLE "JobAttemptSearch" USING fts5("Text", content='', contentless_delete=1, detail=none);
+            CREATE VIRTUAL TABLE "WebhookJobSearch" USING fts5("Text", content='', contentless_delete=1);
+            CREATE VIRTUAL TABLE "JobAttemptSearch" USING fts5("Text", content='', contentless_delete=1);
             CREATE TABLE "SearchIndexMarks" ("Kind" INTEGER NOT NULL PRIMARY KEY, "Mark" INTEGER NOT NULL);
             INSERT INTO "SearchIndexMarks" VALUES ({JobSearch.JobKind}, 0), ({JobSearch.AttemptKind}, 0);
             PRAGMA user_version = {JobSearch.Version};

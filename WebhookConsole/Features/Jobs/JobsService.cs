@@ -67,7 +67,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
     {
         var now = time.GetUtcNow().UtcDateTime;
         var source = indexed && IsIndexedSearch(q)
-            ? db.JobsMatching(JobSearch.Query(q.Text!.Trim())!, q.From ?? now - DefaultSearchWindow)
+            ? db.JobsMatching(JobSearch.Phrase(q.Text!.Trim())!, q.From ?? now - DefaultSearchWindow)
             : db.WebhookJobs;
         var query = Filter(source.AsNoTracking(), q, now, window: !(indexed && IsIndexedSearch(q)));
         if (DecodeToken(q.PageToken) is { } after)
@@ -79,7 +79,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
                 j.Url, j.CreatedAt, j.NextAttemptAt, j.CompletedAt, j.OriginalRequestBody != null || j.OriginalUrl != null));
     }
 
-    private static bool IsIndexedSearch(JobQuery q) => !string.IsNullOrWhiteSpace(q.Text) && JobSearch.Query(q.Text.Trim()) is not null;
+    private static bool IsIndexedSearch(JobQuery q) => !string.IsNullOrWhiteSpace(q.Text) && JobSearch.Phrase(q.Text.Trim()) is not null;
 
     /// <summary>A webhook's last 24 hours: finished jobs and how many succeeded.</summary>
     public async Task<(int Finished, int Succeeded)> SuccessRateAsync(Guid webhookId, CancellationToken ct = default)

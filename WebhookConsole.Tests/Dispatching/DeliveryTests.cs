@@ -335,6 +335,44 @@ public class DeliveryTests(DeliveryFactory factory) : IClassFixture<DeliveryFact
         Assert.Contains("receiver reported failed", job.Summary);
     }
 
+    /// <summary>
+    /// The Test button writes its job and sends it at once. Written before the lane held its id, the lane's poll
+    /// could take the job up first, and the test then reported "could not be sent" while the lane sent it (a
+    /// clean-clone CI run failed so). The lane now holds the id while the job is written.
+    /// </summary>
+    [Fact]
+    public async Task A_job_written_for_an_attempt_now_is_not_taken_up_by_the_lanes_poll()
+    {
+        var path = Path();
+        var webhook = await factory.CreateWebhookAsync(_receiver.Status(path, 200));
+        var lane = factory.Service<WebhookConsole.Dispatching.DeliveryLane>();
+        var dbFactory = factory.Service<IDbContextFactory<AppDbContext>>();
+        WebhookJob NewJob()
+        {
+            var job = new WebhookJob { Id = Guid.CreateVersion7(), WebhookId = webhook.Id, WebhookName = webhook.Name, EventType = "Submission", EventAction = "Submitted",
+                Url = _receiver.BaseUrl + path, RequestBody = "{}", IsTest = true };
+            WebhookConsole.Dispatching.JobLifecycle.Create(job, DateTime.UtcNow);
+            return job;
+        }
+
+        // Written while the lane holds it: a poll right after the write passes it by (one not held would be taken
+        // up: the poll reads every due Pending job), and the attempt now is the only one.
+        var job = NewJob();
+        var polled = -1;
+        var attempt = await lane.AttemptNowAsync(job.Id, async ct =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            db.WebhookJobs.Add(job);
+            await db.SaveChangesAsync(ct);
+            polled = await lane.PollAsync(TimeSpan.FromSeconds(5), ct);
+        }, CancellationToken.None);
+        Assert.Equal(0, polled);
+        Assert.NotNull(attempt);
+        Assert.Equal(200, attempt.StatusCode);
+        await Task.Delay(1500); // past the lane's own next poll
+        Assert.Single(_receiver.To(path));
+    }
+
     [Fact]
     public async Task The_test_endpoint_sends_now_and_reports_status_and_duration()
     {

@@ -23,5 +23,9 @@ public sealed class HeldDeliveryQueue : WebhookConsole.Dispatching.IDeliveryQueu
     public void Enqueue(IReadOnlyCollection<Guid> jobIds) => Enqueued.AddRange(jobIds);
     public void Schedule(Guid jobId, DateTime dueAt) => Enqueued.Add(jobId);
     /// <summary>Held: nothing is sent, so a test delivery reports that it could not be sent.</summary>
-    public Task<WebhookConsole.Data.Entities.JobAttempt?> AttemptNowAsync(Guid jobId, CancellationToken ct) => Task.FromResult<WebhookConsole.Data.Entities.JobAttempt?>(null);
+    public async Task<WebhookConsole.Data.Entities.JobAttempt?> AttemptNowAsync(Guid jobId, Func<CancellationToken, Task>? create, CancellationToken ct)
+    {
+        if (create is not null) await create(ct);
+        return null;
+    }
 }

@@ -371,7 +371,7 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
     /// Sends one attempt now if the job is Pending, due and free, and records it before returning (the Test
     /// button). Returns the attempt, or null when nothing was sent.
     /// </summary>
-    public async Task<JobAttempt?> AttemptNowAsync(Guid jobId, CancellationToken ct)
+    public async Task<JobAttempt?> AttemptNowAsync(Guid jobId, Func<CancellationToken, Task>? create, CancellationToken ct)
     {
         lock (_lock)
         {
@@ -381,6 +381,8 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
         RecordedAttempt? recorded = null;
         try
         {
+            // Written while busy here: the poll skips it, so this attempt is the only one.
+            if (create is not null) await create(ct);
             var leased = await _store.LeaseAsync([jobId], null, ct);
             if (leased.Count == 0) return null;
             var result = await _sender.SendAsync(leased[0].Job, leased[0].Webhook, ct);

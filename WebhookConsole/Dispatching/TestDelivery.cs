@@ -46,9 +46,7 @@ public sealed class TestDelivery(IDbContextFactory<AppDbContext> dbFactory, IFil
         };
         JobLifecycle.Create(job, now);
         db.WebhookJobs.Add(job);
-        await db.SaveChangesAsync(ct);
-
-        var attempt = await lane.AttemptNowAsync(id, ct);
+        var attempt = await lane.AttemptNowAsync(id, db.SaveChangesAsync, ct);
         if (attempt is null) return new TestResult(id, false, null, 0, "The test could not be sent.", null, null, null);
         var ok = attempt.ErrorKind is null && attempt.StatusCode is >= 200 and < 300;
         var after = await db.WebhookJobs.AsNoTracking().FirstAsync(j => j.Id == id, ct);

@@ -89,7 +89,8 @@ public static class ConsoleAtScale
     {
         public void Enqueue(IReadOnlyCollection<Guid> jobIds) { }
         public void Schedule(Guid jobId, DateTime dueAt) { }
-        public Task<WebhookConsole.Data.Entities.JobAttempt?> AttemptNowAsync(Guid jobId, CancellationToken ct) => Task.FromResult<WebhookConsole.Data.Entities.JobAttempt?>(null);
+        public Task<WebhookConsole.Data.Entities.JobAttempt?> AttemptNowAsync(Guid jobId, Func<CancellationToken, Task>? create, CancellationToken ct) =>
+            Task.FromResult<WebhookConsole.Data.Entities.JobAttempt?>(null);
     }
 
     /// <summary>

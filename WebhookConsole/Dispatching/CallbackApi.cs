@@ -58,7 +58,10 @@ public static class CallbackApi
                 new Dictionary<string, string?> { ["status"] = job.Status.ToString() },
                 new Dictionary<string, string?> { ["status"] = target.ToString(), ["message"] = message });
             JobLifecycle.Callback(job, status == "completed", message, now);
-            await db.SaveChangesAsync(ct);
+            if (!await JobLifecycle.SaveUnlessTakenUpAsync(db, ct))
+            {
+                return Problems.Conflict("This delivery changed while the report was being recorded (a person retried or abandoned it); nothing was changed.");
+            }
             return Results.Ok(View(job));
         }).AllowAnonymous().DisableAntiforgery();
         return app;

@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using WebhookConsole.Data;
 using Microsoft.EntityFrameworkCore.Query;
 using WebhookConsole.Data.Entities;
 
@@ -87,6 +89,26 @@ public static class JobLifecycle
         job.Status == JobStatus.Pending && job.LeaseUntil > now
             ? "An attempt of this job is in flight; retry it once that attempt is recorded (a few seconds at most)."
             : null;
+
+    public const string ChangedMeanwhile =
+        "An attempt of this job started or was recorded while you acted, so nothing was changed; look at the job again and retry once its attempt is recorded.";
+
+    /// <summary>
+    /// Saves a person's change to a job unless the engine leased or recorded the job since it was read (the job's
+    /// concurrency tokens, WebhookJobConfiguration): then nothing is saved, the audit entry neither.
+    /// </summary>
+    public static async Task<bool> SaveUnlessTakenUpAsync(AppDbContext db, CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return true;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>A person's retry: Pending, due now, its next attempt recorded as theirs.</summary>
     public static void Retry(WebhookJob job, bool edited, string by, DateTime now)

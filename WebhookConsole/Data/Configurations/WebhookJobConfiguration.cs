@@ -19,6 +19,14 @@ public class WebhookJobConfiguration : IEntityTypeConfiguration<WebhookJob>
         b.Property(j => j.Summary).HasMaxLength(300);
         b.Property(j => j.PendingTriggeredBy).HasMaxLength(256);
         b.Property(j => j.RequestHeaders).HasHeaderBlockConversion();
+        // A person's change to a job (retry, edited retry, abandon, a receiver's callback) is read, checked against
+        // the rules and saved; the engine leases and records between those steps without asking. These three are
+        // what the engine changes, so a tracked save applies only to the job as it was read: one that an attempt
+        // took up or recorded meanwhile fails (DbUpdateConcurrencyException, a 409 to the person) instead of
+        // being overwritten by that attempt's record a moment later.
+        b.Property(j => j.Status).IsConcurrencyToken();
+        b.Property(j => j.AttemptCount).IsConcurrencyToken();
+        b.Property(j => j.LeaseUntil).IsConcurrencyToken();
         b.HasMany(j => j.Attempts).WithOne().HasForeignKey(a => a.JobId).OnDelete(DeleteBehavior.Cascade);
         // The consoles list jobs newest first: per tab (status), per webhook, and all.
         b.HasIndex(j => new { j.CreatedAt, j.Id });

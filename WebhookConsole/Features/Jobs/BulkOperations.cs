@@ -93,7 +93,10 @@ public sealed class BulkJob(JobsService jobs, BulkOperations operations, IActorD
         // (perhaps before a restart) does not have it carried on in their name.
         var actor = await people.FindUserAsync(spec.ActorId)
             ?? throw new ForbiddenException($"{spec.ActorName} can no longer act here, so the bulk operation was not carried on.");
-        var progress = new Progress<int>(n =>
+        // Reported inline, on the job's own flow: Progress<T> would post each report to the thread pool, where it
+        // could run while Hangfire's worker already records the job's end on the same storage connection (which is
+        // not safe for concurrent use: the job then stayed Processing), or after it.
+        var progress = new InlineProgress(n =>
         {
             context?.SetJobParameter(BulkOperations.ProcessedParameter, n);
             operations.OnChanged();
@@ -111,4 +114,10 @@ public sealed class BulkJob(JobsService jobs, BulkOperations operations, IActorD
             operations.OnChanged();
         }
     }
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that reports on the caller's flow, before the caller goes on.</summary>
+internal sealed class InlineProgress(Action<int> report) : IProgress<int>
+{
+    public void Report(int value) => report(value);
 }

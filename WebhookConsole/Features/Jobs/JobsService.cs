@@ -175,7 +175,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         audit.Record(db, actor, "Job", job.Id.ToString(), job.WebhookName, action, before,
             new Dictionary<string, string?> { ["url"] = job.Url, ["body"] = job.RequestBody, ["status"] = nameof(JobStatus.Pending) });
         JobLifecycle.Retry(job, edited, actor.Name, time.GetUtcNow().UtcDateTime);
-        await db.SaveChangesAsync(ct);
+        if (!await JobLifecycle.SaveUnlessTakenUpAsync(db, ct)) return new(ActionStatus.Conflict, JobLifecycle.ChangedMeanwhile);
         queue.Enqueue([job.Id]);
         var held = await db.Webhooks.AnyAsync(w => w.Id == job.WebhookId && !w.Enabled, ct);
         var what = edited ? "Edited and queued" : "Queued";
@@ -209,9 +209,10 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         audit.Record(db, actor, "Job", job.Id.ToString(), job.WebhookName, "abandoned",
             new Dictionary<string, string?> { ["status"] = job.Status.ToString() }, new Dictionary<string, string?> { ["status"] = nameof(JobStatus.Abandoned) });
         JobLifecycle.Abandon(job, actor.Name, now);
-        await db.SaveChangesAsync(ct);
+        if (!await JobLifecycle.SaveUnlessTakenUpAsync(db, ct)) return new(ActionStatus.Conflict, JobLifecycle.ChangedMeanwhile);
         return new(ActionStatus.Ok, "Abandoned.");
     }
+
 
     /// <summary>Retries every job matching the filter (default: the failures), in batches. Returns how many.</summary>
     public async Task<int> RetryManyAsync(Actor actor, JobQuery filter, IProgress<int>? progress = null, CancellationToken ct = default)

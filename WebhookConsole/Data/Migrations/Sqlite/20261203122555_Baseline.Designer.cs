@@ -670,6 +670,7 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .HasColumnType("BLOB");
 
                     b.Property<int>("AttemptCount")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("CompletedAt")
@@ -702,6 +703,7 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("LeaseUntil")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("NextAttemptAt")
@@ -731,6 +733,7 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Status")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");

@@ -667,6 +667,7 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .HasColumnType("BLOB");
 
                     b.Property<int>("AttemptCount")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("CompletedAt")
@@ -699,6 +700,7 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("LeaseUntil")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("NextAttemptAt")
@@ -728,6 +730,7 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Status")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");

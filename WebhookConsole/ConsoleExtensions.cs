@@ -46,7 +46,7 @@ public static class ConsoleExtensions
         services.AddMudServices();
         services.AddHttpContextAccessor();
         services.AddProblemDetails();
-        services.AddExceptionHandler<Api.ForbiddenExceptionHandler>();
+        services.AddExceptionHandler<Http.ForbiddenExceptionHandler>();
         services.Configure<JsonOptions>(o =>
         {
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));

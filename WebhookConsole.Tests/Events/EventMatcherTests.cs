@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Events;
 using WebhookConsole.Filtering;
+using WebhookConsole.Catalog;
 
 namespace WebhookConsole.Tests.Events;
 

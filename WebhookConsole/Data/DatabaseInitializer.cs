@@ -1,23 +1,15 @@
-using System.Security.Cryptography;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using WebhookConsole.Data.Entities;
-using WebhookConsole.Security;
 
 namespace WebhookConsole.Data;
 
-/// <summary>
-/// Start-up: applies migrations, creates the roles, and on an empty database the first admin
-/// (<c>Seed:AdminEmail</c> / <c>Seed:AdminPassword</c>, generated and logged once when missing) and the
-/// optional <c>Seed:ApiKey</c>.
-/// </summary>
-public sealed class DatabaseInitializer(
-    IDbContextFactory<AppDbContext> dbFactory,
-    UserManager<AppUser> users,
-    RoleManager<IdentityRole> roles,
-    SecretsMigration secrets,
-    IConfiguration configuration,
-    ILogger<DatabaseInitializer> logger)
+/// <summary>A start-up step that runs once the migrations are applied (the roles and first admin: Security/AccountSeed).</summary>
+public interface IDatabaseSeed
+{
+    Task SeedAsync(CancellationToken ct);
+}
+
+/// <summary>Start-up: applies the migrations and the SQLite settings, then every registered <see cref="IDatabaseSeed"/> in order.</summary>
+public sealed class DatabaseInitializer(IDbContextFactory<AppDbContext> dbFactory, IEnumerable<IDatabaseSeed> seeds)
 {
     public async Task InitializeAsync(CancellationToken ct = default)
     {
@@ -26,68 +18,6 @@ public sealed class DatabaseInitializer(
             await db.Database.MigrateAsync(ct);
             await DataExtensions.ConfigureSqliteAsync(db, ct);
         }
-
-        foreach (var role in Roles.All)
-        {
-            if (!await roles.RoleExistsAsync(role)) await roles.CreateAsync(new IdentityRole(role));
-        }
-
-        await secrets.RunAsync(ct);
-        if (!await users.Users.AnyAsync(ct)) await SeedAdminAsync();
-        await SeedApiKeyAsync(ct);
-    }
-
-    private async Task SeedAdminAsync()
-    {
-        var email = configuration["Seed:AdminEmail"] is { Length: > 0 } e ? e : "admin@localhost";
-        var password = configuration["Seed:AdminPassword"];
-        var generated = string.IsNullOrEmpty(password);
-        if (generated) password = GeneratePassword();
-
-        var admin = new AppUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = "Administrator", CreatedAt = DateTime.UtcNow };
-        var result = await users.CreateAsync(admin, password!);
-        if (!result.Succeeded)
-        {
-            throw new InvalidOperationException("Could not create the first admin from Seed:AdminEmail/Seed:AdminPassword: "
-                + string.Join(" ", result.Errors.Select(x => x.Description)));
-        }
-        await users.AddToRoleAsync(admin, Roles.Admin);
-        if (generated)
-        {
-            // Printed once, on the first start only: the password is not stored anywhere in clear.
-            logger.LogWarning("First start: created admin {Email} with generated password {Password} — sign in and change it (Account > Change password).", email, password);
-        }
-        else
-        {
-            logger.LogInformation("First start: created admin {Email} with the password from Seed:AdminPassword.", email);
-        }
-    }
-
-    private async Task SeedApiKeyAsync(CancellationToken ct)
-    {
-        var key = configuration["Seed:ApiKey"];
-        if (string.IsNullOrEmpty(key)) return;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var hash = ApiKeyHasher.Hash(key);
-        if (await db.ApiKeys.AnyAsync(k => k.Hash == hash, ct)) return;
-        db.ApiKeys.Add(new ApiKey
-        {
-            Id = Guid.NewGuid(),
-            Name = "Seed:ApiKey",
-            Prefix = ApiKeyHasher.PrefixOf(key),
-            Hash = hash,
-            Scopes = [.. ApiScopes.All],
-            CreatedAt = DateTime.UtcNow,
-            CreatedBy = "configuration",
-        });
-        await db.SaveChangesAsync(ct);
-        logger.LogInformation("Created the API key from Seed:ApiKey (all scopes).");
-    }
-
-    private static string GeneratePassword()
-    {
-        // Meets Identity's default rules: upper, lower, digit, symbol, 16+ characters.
-        var core = Convert.ToBase64String(RandomNumberGenerator.GetBytes(15)).Replace('+', 'x').Replace('/', 'y');
-        return $"Wc-{core}9a";
+        foreach (var seed in seeds) await seed.SeedAsync(ct);
     }
 }

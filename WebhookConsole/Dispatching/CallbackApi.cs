@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
-using WebhookConsole.Api;
+using WebhookConsole.Http;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
 

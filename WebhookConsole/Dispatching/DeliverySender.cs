@@ -62,7 +62,7 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<Dispatch
             try
             {
                 await using var stream = await response.Content.ReadAsStreamAsync(timeoutCts.Token);
-                var (body, length) = await Api.CappedBody.ReadAsync(stream, options.Value.MaxResponseBodyBytes, timeoutCts.Token);
+                var (body, length) = await Http.CappedBody.ReadAsync(stream, options.Value.MaxResponseBodyBytes, timeoutCts.Token);
                 return Result(status is >= 200 and < 300 ? null : AttemptErrorKind.Http, null, body, length, RetryAfter(response));
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)

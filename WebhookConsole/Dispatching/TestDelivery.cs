@@ -1,3 +1,4 @@
+using WebhookConsole.Http;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Data;

@@ -1,3 +1,4 @@
+using WebhookConsole.Http;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Data;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Catalog;
 
 namespace WebhookConsole.Events;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using WebhookConsole.Api;
+using WebhookConsole.Http;
 using WebhookConsole.Security;
 
 namespace WebhookConsole.Events;

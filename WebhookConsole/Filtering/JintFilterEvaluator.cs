@@ -9,6 +9,7 @@ using Jint.Runtime.Interop;
 using Jint.Runtime.Descriptors;
 using Jint.Native.Object;
 using Microsoft.Extensions.Options;
+using WebhookConsole.Http;
 
 namespace WebhookConsole.Filtering;
 
@@ -124,7 +125,7 @@ public sealed class JintFilterEvaluator : IFilterEvaluator
             sb.Append(part.Offset < originEnd ? text : Uri.EscapeDataString(text));
         }
         var url = sb.ToString();
-        if (Dispatching.OutboundUrl.Check(url) is { } invalid)
+        if (Http.OutboundUrl.Check(url) is { } invalid)
         {
             return new TemplateResult(null, new ScriptError(ScriptErrorKind.Template, $"The URL rendered as '{Truncate(url, 200)}': {invalid}"));
         }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Events;
+using WebhookConsole.Catalog;
 
 namespace WebhookConsole.Payloads;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using WebhookConsole.Events;
+using WebhookConsole.Catalog;
 
 namespace WebhookConsole.Payloads;
 

@@ -22,6 +22,7 @@ public static class SecurityExtensions
         services.AddSingleton<SecretProtector>();
         services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.AddSingleton<SecretsMigration>();
+        services.AddTransient<Data.IDatabaseSeed, AccountSeed>();
         services.AddSingleton(TimeProvider.System);
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityStateProvider>();

@@ -35,7 +35,7 @@ public static class InspectorEndpoints
             return Results.Problem(statusCode: 404, title: "No such bin",
                 detail: "Bins are created on the console's Inspector page by a signed-in user; this one does not exist.");
         }
-        var (body, length) = await Api.CappedBody.ReadBytesAsync(http.Request.Body, store.Options.MaxBodyBytes, ct);
+        var (body, length) = await Http.CappedBody.ReadBytesAsync(http.Request.Body, store.Options.MaxBodyBytes, ct);
         var request = http.Request;
         store.Record(target, request.Method, $"{request.Path}{request.QueryString}",
             request.Headers.Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString())), body, length,

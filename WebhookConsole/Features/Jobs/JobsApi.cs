@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using WebhookConsole.Api;
+using WebhookConsole.Http;
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Security;
 

@@ -7,6 +7,7 @@ using WebhookConsole.Data.Entities;
 using WebhookConsole.Dispatching;
 using WebhookConsole.Filtering;
 using WebhookConsole.Security;
+using WebhookConsole.Http;
 
 namespace WebhookConsole.Features.Jobs;
 

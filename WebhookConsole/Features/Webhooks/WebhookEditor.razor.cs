@@ -6,6 +6,8 @@ using WebhookConsole.Data.Entities;
 using WebhookConsole.Events;
 using WebhookConsole.Filtering;
 using WebhookConsole.Security;
+using WebhookConsole.Catalog;
+using WebhookConsole.Dispatching;
 
 namespace WebhookConsole.Features.Webhooks;
 

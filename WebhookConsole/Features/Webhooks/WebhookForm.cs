@@ -1,5 +1,6 @@
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Events;
+using WebhookConsole.Catalog;
 
 namespace WebhookConsole.Features.Webhooks;
 

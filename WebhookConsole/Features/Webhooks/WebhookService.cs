@@ -5,6 +5,8 @@ using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Events;
 using WebhookConsole.Security;
+using WebhookConsole.Catalog;
+using WebhookConsole.Dispatching;
 
 namespace WebhookConsole.Features.Webhooks;
 

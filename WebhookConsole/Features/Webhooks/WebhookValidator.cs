@@ -2,6 +2,8 @@ using System.Text.RegularExpressions;
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Events;
 using WebhookConsole.Filtering;
+using WebhookConsole.Catalog;
+using WebhookConsole.Dispatching;
 
 namespace WebhookConsole.Features.Webhooks;
 

@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Mvc;
-using WebhookConsole.Api;
+using WebhookConsole.Http;
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Events;
 using WebhookConsole.Security;
+using WebhookConsole.Catalog;
 
 namespace WebhookConsole.Features.Webhooks;
 

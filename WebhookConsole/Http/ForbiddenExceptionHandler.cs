@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using WebhookConsole.Security;
 
-namespace WebhookConsole.Api;
+namespace WebhookConsole.Http;
 
 /// <summary>A service refusing the caller's role is a 403 problem, not a 500.</summary>
 internal sealed class ForbiddenExceptionHandler : IExceptionHandler

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace WebhookConsole.Api;
+namespace WebhookConsole.Http;
 
 /// <summary>The API's JSON settings: camelCase, enums as lower-case names.</summary>
 public static class ApiJson

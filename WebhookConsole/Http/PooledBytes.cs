@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace WebhookConsole.Api;
+namespace WebhookConsole.Http;
 
 /// <summary>Growing a body buffer rented from the shared pool.</summary>
 internal static class PooledBytes

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using WebhookConsole.Data.Entities;
 
-namespace WebhookConsole.Features.Webhooks;
+namespace WebhookConsole.Dispatching;
 
 public static class SigningSecrets
 {

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 
-namespace WebhookConsole.Api;
+namespace WebhookConsole.Http;
 
 public static class CappedBody
 {

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace WebhookConsole.Api;
+namespace WebhookConsole.Http;
 
 /// <summary>Reads a JSON body with a size cap, turning every way it can be wrong into a problem that says what to fix.</summary>
 public static class RequestBody

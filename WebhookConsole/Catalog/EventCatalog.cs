@@ -1,6 +1,6 @@
 using WebhookConsole.Data.Entities;
 
-namespace WebhookConsole.Events;
+namespace WebhookConsole.Catalog;
 
 /// <summary>One event type of the platform: where it lives, its actions and the bindings its context carries.</summary>
 public sealed record EventTypeInfo(string Type, WebhookScope Scope, IReadOnlyList<string> Actions, IReadOnlyList<string> Bindings)

@@ -1,6 +1,6 @@
 using WebhookConsole.Data.Entities;
 
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Http;
 
 /// <summary>What a delivery URL must be, and what "the same origin" means for an edited retry.</summary>
 public static class OutboundUrl

@@ -1,7 +1,7 @@
 using System.Text;
-using WebhookConsole.Api;
+using WebhookConsole.Http;
 
-namespace WebhookConsole.Tests.Api;
+namespace WebhookConsole.Tests.Http;
 
 /// <summary>Response bodies are kept up to the cap and counted in full, whatever the chunks they arrive in.</summary>
 public class CappedBodyTests

@@ -14,8 +14,6 @@ public class FolderDependencyTests(ITestOutputHelper output)
         "Dispatching → Events", "Events → Dispatching",
         "Dispatching → Features/Jobs", "Features/Jobs → Dispatching",
         "Dispatching → Retention", "Retention → Dispatching",
-        "Features/Jobs → Features/Webhooks", "Features/Webhooks → Features/Jobs",
-        "Features/Webhooks → Dispatching", "Features/Webhooks → Events",
     ];
 
     [Fact]

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using WebhookConsole.Data.Entities;
-using WebhookConsole.Features.Webhooks;
 using WebhookConsole.Security;
 
 namespace WebhookConsole.Features.Jobs;
@@ -14,7 +13,7 @@ public partial class JobsPage
     private JobPage? _page;
     private bool _loading;
     private (int All, int Failures, int Pending) _counts;
-    private IReadOnlyList<WebhookView> _webhooks = [];
+    private IReadOnlyList<WebhookChoice> _webhooks = [];
     private readonly Stack<string?> _tokens = new();
     private string? _current;
     private HashSet<JobRow> _selected = [];
@@ -44,7 +43,7 @@ public partial class JobsPage
         Bulk.Changed += OnBulkChanged;
         _tab = Tab switch { "failures" => 1, "pending" => 2, _ => 0 };
         _webhook = WebhookFilter;
-        _webhooks = (await Webhooks.ListAsync(new WebhookQuery(PageSize: 500))).Items;
+        _webhooks = await Jobs.WebhookChoicesAsync();
         await LoadAsync();
         // New jobs and status changes appear by themselves; at most one refresh every 5 s, however busy
         // the engine is, so a burst of deliveries cannot flood the browser.

@@ -40,6 +40,13 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
 {
     public const int MaxLimit = 500;
 
+    /// <summary>The webhooks to filter jobs by, by name (the jobs console's own read: it needs no webhook service).</summary>
+    public async Task<IReadOnlyList<WebhookChoice>> WebhookChoicesAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Webhooks.AsNoTracking().OrderBy(w => w.Name).Select(w => new WebhookChoice(w.Id, w.Name)).Take(MaxLimit).ToListAsync(ct);
+    }
+
     public async Task<JobPage> ListAsync(JobQuery q, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -359,3 +366,6 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
 }
 
 public sealed class InvalidPageTokenException() : Exception("The page token is not one this API gave out; start again without it.");
+
+/// <summary>A webhook as the jobs console's filter lists it.</summary>
+public sealed record WebhookChoice(Guid Id, string Name);

@@ -32,16 +32,7 @@ public class JobRaceTests(JobRaceTests.RacingFactory factory) : IClassFixture<Jo
     [Fact]
     public async Task An_edited_retry_saved_after_an_attempt_took_the_job_up_is_refused_and_changes_nothing()
     {
-        // The receiver asks for three seconds: the job waits Pending and free for its next attempt.
-        var url = _receiver.On("/busy", (ctx, _) =>
-        {
-            ctx.Response.StatusCode = 503;
-            ctx.Response.Headers.RetryAfter = "3";
-            return Task.CompletedTask;
-        });
-        var webhook = await factory.CreateWebhookAsync(url);
-        var jobId = await factory.FireAsync(webhook);
-        var waiting = await factory.WaitForJobAsync(jobId, j => j.AttemptCount == 1 && j.Status == JobStatus.Pending && j.LeaseUntil is null, "the first attempt to be answered 503");
+        var (jobId, waiting) = await WaitingJobAsync("/busy");
 
         // Between the service's read and its save, the lane leases the job for its next attempt.
         factory.Interceptor.Arm(jobId);
@@ -64,15 +55,7 @@ public class JobRaceTests(JobRaceTests.RacingFactory factory) : IClassFixture<Jo
     [Fact]
     public async Task An_abandon_saved_after_an_attempt_took_the_job_up_is_refused()
     {
-        var url = _receiver.On("/busy-abandon", (ctx, _) =>
-        {
-            ctx.Response.StatusCode = 503;
-            ctx.Response.Headers.RetryAfter = "3";
-            return Task.CompletedTask;
-        });
-        var webhook = await factory.CreateWebhookAsync(url);
-        var jobId = await factory.FireAsync(webhook);
-        await factory.WaitForJobAsync(jobId, j => j.AttemptCount == 1 && j.Status == JobStatus.Pending && j.LeaseUntil is null, "the first attempt to be answered 503");
+        var (jobId, _) = await WaitingJobAsync("/busy-abandon");
 
         factory.Interceptor.Arm(jobId);
         await using var scope = factory.Services.CreateAsyncScope();
@@ -117,6 +100,20 @@ public class JobRaceTests(JobRaceTests.RacingFactory factory) : IClassFixture<Jo
         Assert.Equal(1, recording.MostAtOnce);
         Assert.Equal(0, recording.CallsAfterEnd);
         Assert.Equal("1", recording.Last);
+    }
+
+    /// <summary>A job whose receiver asked for three seconds: Pending and free, waiting for its next attempt.</summary>
+    private async Task<(Guid Id, WebhookJob Job)> WaitingJobAsync(string path)
+    {
+        var url = _receiver.On(path, (ctx, _) =>
+        {
+            ctx.Response.StatusCode = 503;
+            ctx.Response.Headers.RetryAfter = "3";
+            return Task.CompletedTask;
+        });
+        var jobId = await factory.FireAsync(await factory.CreateWebhookAsync(url));
+        var job = await factory.WaitForJobAsync(jobId, j => j.AttemptCount == 1 && j.Status == JobStatus.Pending && j.LeaseUntil is null, "the first attempt to be answered 503");
+        return (jobId, job);
     }
 
     /// <summary>Leases an armed job from another context just before a save that modifies it, as the lane would.</summary>

@@ -1,16 +1,23 @@
-using Microsoft.AspNetCore.Http.Json;
 using MudBlazor.Services;
+using WebhookConsole.Auditing;
+using WebhookConsole.Catalog;
 using WebhookConsole.Components;
 using WebhookConsole.Data;
 using WebhookConsole.Dispatching;
 using WebhookConsole.Events;
 using WebhookConsole.Features.Account;
 using WebhookConsole.Features.ApiKeys;
+using WebhookConsole.Features.Audit;
+using WebhookConsole.Features.Callbacks;
+using WebhookConsole.Features.Events;
 using WebhookConsole.Features.Inspector;
 using WebhookConsole.Features.Jobs;
-using WebhookConsole.Auditing;
+using WebhookConsole.Features.Notifications;
 using WebhookConsole.Features.Users;
 using WebhookConsole.Features.Webhooks;
+using WebhookConsole.Filtering;
+using WebhookConsole.Http;
+using WebhookConsole.Retention;
 using WebhookConsole.Security;
 
 namespace WebhookConsole;
@@ -39,32 +46,38 @@ public static class ConsoleExtensions
         return builder;
     }
 
-    public static IHostApplicationBuilder AddConsole(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// Every area's services, in the order of the layers (docs/architecture.md). Each area registers its own in one
+    /// <c>AddX</c> in a file named for it (<c>Features/Jobs/JobsExtensions.cs</c>, …); the page tests build their
+    /// services through this same call.
+    /// </summary>
+    public static IHostApplicationBuilder AddConsoleServices(this IHostApplicationBuilder builder)
     {
-        var services = builder.Services;
-        services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
-        services.AddHttpContextAccessor();
-        services.AddProblemDetails();
-        services.AddExceptionHandler<Http.ForbiddenExceptionHandler>();
-        services.Configure<JsonOptions>(o =>
-        {
-            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
-        });
-        services.AddSingleton<AuditLog>();
-        services.AddScoped<WebhookService>();
-        services.AddSingleton<WebhookValidator>();
-        services.AddSingleton<TryItService>();
-        services.AddScoped<UserService>();
-        services.AddScoped<ApiKeyService>();
-        services.AddScoped<WebhookConsole.Features.Audit.AuditQuery>();
-        services.AddSingleton<WebhookConsole.Features.Events.EventsQuery>();
-        services.AddSingleton<WebhookConsole.Features.Events.SimulatorService>();
-        services.AddSingleton<WebhookConsole.Features.Notifications.NotificationService>();
-        services.AddSingleton<WebhookConsole.Features.Jobs.JobsService>();
-        services.AddSingleton<WebhookConsole.Features.Jobs.BulkOperations>();
-        services.Configure<Retention.RetentionOptions>(builder.Configuration.GetSection("Retention"));
-        services.AddSingleton<Retention.RetentionService>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder
+            .AddData()
+            .AddSecurity()
+            .AddAuditing()
+            .AddHttp()
+            .AddFiltering()
+            .AddEvents()
+            .AddDispatching()
+            .AddRetention()
+            .AddWebhooks()
+            .AddJobs()
+            .AddEventPages()
+            .AddUsers()
+            .AddApiKeys()
+            .AddAudit()
+            .AddNotifications()
+            .AddInspector();
+    }
+
+    /// <summary>Blazor Server (interactive server render mode) and MudBlazor.</summary>
+    public static IHostApplicationBuilder AddConsolePages(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
         return builder;
     }
 
@@ -102,9 +115,11 @@ public static class ConsoleExtensions
     {
         app.MapStaticAssets().AllowAnonymous();
         app.MapAccount();
-        app.MapWebhooksApi();
-        app.MapEventsApi();
-        app.MapJobsApi();
+        app.MapCatalog();
+        app.MapWebhooks();
+        app.MapEvents();
+        app.MapJobs();
+        app.MapCallbacks();
         app.MapInspector();
         app.MapDispatching();
         // Every page needs a signed-in user; the sign-in pages opt out with [AllowAnonymous]. (A global

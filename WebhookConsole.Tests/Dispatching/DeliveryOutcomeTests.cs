@@ -1,5 +1,6 @@
 using WebhookConsole.Data.Entities;
-using WebhookConsole.Dispatching;
+using WebhookConsole.Dispatching.Policy;
+using WebhookConsole.Dispatching.Sending;
 
 namespace WebhookConsole.Tests.Dispatching;
 

@@ -345,13 +345,13 @@ public class DeliveryTests(DeliveryFactory factory) : IClassFixture<DeliveryFact
     {
         var path = Path();
         var webhook = await factory.CreateWebhookAsync(_receiver.Status(path, 200));
-        var lane = factory.Service<WebhookConsole.Dispatching.DeliveryLane>();
+        var lane = factory.Service<WebhookConsole.Dispatching.Lanes.DeliveryLane>();
         var dbFactory = factory.Service<IDbContextFactory<AppDbContext>>();
         WebhookJob NewJob()
         {
             var job = new WebhookJob { Id = Guid.CreateVersion7(), WebhookId = webhook.Id, WebhookName = webhook.Name, EventType = "Submission", EventAction = "Submitted",
                 Url = _receiver.BaseUrl + path, RequestBody = "{}", IsTest = true };
-            WebhookConsole.Dispatching.JobLifecycle.Create(job, DateTime.UtcNow);
+            WebhookConsole.Dispatching.Ledger.JobLifecycle.Create(job, DateTime.UtcNow);
             return job;
         }
 

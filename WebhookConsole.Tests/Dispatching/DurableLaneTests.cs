@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using WebhookConsole.Data.Entities;
-using WebhookConsole.Dispatching;
+using WebhookConsole.Dispatching.Lanes;
 using WebhookConsole.Features.Jobs;
 using WebhookConsole.Security;
 using WebhookConsole.Tests.TestSupport;
@@ -58,7 +58,7 @@ public class DurableLaneTests : IAsyncLifetime
             {
                 var recurring = connection.GetRecurringJobs().Select(r => r.Id).ToList();
                 Assert.Contains(DurableLane.RecoveryJobId, recurring);
-                Assert.Contains(DurableLane.RetentionJobId, recurring);
+                Assert.Contains(WebhookConsole.Retention.RetentionJob.Id, recurring);
             }
             var finished = second.Service<BulkOperations>().Recent.Single(o => o.Id == bulkId);
             Assert.True(finished is { Done: true, Cancelled: false, Error: null, Processed: 1 }, $"the bulk operation after the restart: {finished}");

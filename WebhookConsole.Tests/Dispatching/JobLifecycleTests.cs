@@ -1,5 +1,7 @@
 using WebhookConsole.Data.Entities;
-using WebhookConsole.Dispatching;
+using WebhookConsole.Dispatching.Ledger;
+using WebhookConsole.Dispatching.Policy;
+using WebhookConsole.Dispatching.Sending;
 
 namespace WebhookConsole.Tests.Dispatching;
 

@@ -2,7 +2,8 @@ using System.Net;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using WebhookConsole.Data.Entities;
-using WebhookConsole.Dispatching;
+using WebhookConsole.Dispatching.Policy;
+using WebhookConsole.Dispatching.Sending;
 using WebhookConsole.Tests.TestSupport;
 
 namespace WebhookConsole.Tests.Dispatching;

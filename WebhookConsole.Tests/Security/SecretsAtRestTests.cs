@@ -180,7 +180,7 @@ public class SecretsAtRestTests(DeliveryFactory factory) : IClassFixture<Deliver
             });
             await db.SaveChangesAsync();
         }
-        factory.Services.GetRequiredService<WebhookConsole.Events.WebhookIndex>().Invalidate();
+        factory.Services.GetRequiredService<WebhookConsole.Data.WebhookChanges>().Changed();
 
         await factory.Services.GetRequiredService<SecretsMigration>().RunAsync();
 
@@ -198,7 +198,7 @@ public class SecretsAtRestTests(DeliveryFactory factory) : IClassFixture<Deliver
             var audit = await db.AuditEntries.AsNoTracking().Where(a => a.EntityId == id.ToString()).SingleAsync();
             Assert.Equal($"Authorization: {HeaderEntry.Masked}; X-Team: ops", audit.Changes.Single().New);
         }
-        factory.Services.GetRequiredService<WebhookConsole.Events.WebhookIndex>().Invalidate();
+        factory.Services.GetRequiredService<WebhookConsole.Data.WebhookChanges>().Changed();
 
         var api = await factory.CreateApiClientAsync(ApiScopes.EventsWrite);
         var jobId = await FireAsync(api, JsonNode.Parse($"{{\"kapp\":\"{kapp}\"}}")!);

@@ -27,6 +27,13 @@ public abstract class MudTestContext : BunitContext, IAsyncLifetime
         public async Task<WebhookConsole.Security.Actor> ActorAsync() => WebhookConsole.Security.Actor.From((await auth.GetAuthenticationStateAsync()).User);
     }
 
+    /// <summary>The console's services (<see cref="PageServices"/>), with the acting user taken from the bUnit claims.</summary>
+    protected void AddConsoleServices(TestDatabase db, Action<IServiceCollection>? overrides = null)
+    {
+        Services.AddConsoleServices(db, overrides);
+        Services.AddScoped<WebhookConsole.Security.ICurrentUser, ClaimsCurrentUser>();
+    }
+
     protected void RenderProviders()
     {
         Render<MudPopoverProvider>();

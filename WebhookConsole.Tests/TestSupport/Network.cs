@@ -17,7 +17,7 @@ public static class Network
 }
 
 /// <summary>A delivery queue that sends nothing, for page and query tests.</summary>
-public sealed class HeldDeliveryQueue : WebhookConsole.Dispatching.IDeliveryQueue
+public sealed class HeldDeliveryQueue : WebhookConsole.Dispatching.Lanes.IDeliveryQueue
 {
     public List<Guid> Enqueued { get; } = [];
     public void Enqueue(IReadOnlyCollection<Guid> jobIds) => Enqueued.AddRange(jobIds);

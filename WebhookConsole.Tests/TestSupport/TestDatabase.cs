@@ -11,20 +11,22 @@ public sealed class TestDatabase : IDbContextFactory<AppDbContext>, IDisposable
 
     public TestDatabase()
     {
-        Options = new DbContextOptionsBuilder<AppDbContext>().UseSqlite($"Data Source={_path}").Options;
+        Options = new DbContextOptionsBuilder<AppDbContext>().UseSqlite(ConnectionString).Options;
         using var db = CreateDbContext();
         db.Database.Migrate();
     }
 
     public DbContextOptions<AppDbContext> Options { get; }
 
+    public string ConnectionString => $"Data Source={_path}";
+
     public AppDbContext CreateDbContext() => new(Options);
 
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
-        // The database and the search index beside it (see JobSearch.IndexPath).
-        foreach (var file in new[] { _path, Path.ChangeExtension(_path, ".search.db") })
+        // The database, the search index and the Hangfire file beside it (JobSearch.IndexPath, DurableLane.StoragePath).
+        foreach (var file in new[] { _path, Path.ChangeExtension(_path, ".search.db"), Path.ChangeExtension(_path, ".hangfire.db") })
         {
             foreach (var suffix in new[] { "", "-wal", "-shm" })
             {

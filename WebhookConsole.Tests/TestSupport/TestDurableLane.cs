@@ -1,7 +1,7 @@
 using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using WebhookConsole.Dispatching;
+using WebhookConsole.Dispatching.Lanes;
 using WebhookConsole.Features.Jobs;
 
 namespace WebhookConsole.Tests.TestSupport;
@@ -26,8 +26,6 @@ public sealed class TestDurableLane : IDisposable
     {
         services.AddSingleton(Storage);
         services.AddSingleton<IBackgroundJobClient>(new BackgroundJobClient(Storage));
-        services.AddSingleton<BulkOperations>();
-        services.AddTransient<BulkJob>();
     }
 
     public void StartServer(IServiceProvider services)

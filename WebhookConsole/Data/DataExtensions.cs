@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using WebhookConsole.Common;
 
 namespace WebhookConsole.Data;
 
@@ -15,6 +16,7 @@ public static class DataExtensions
         builder.Services.AddDbContextFactory<AppDbContext>((sp, o) => o.UseSqlite(connectionString)
             .AddInterceptors([connectionSettings, .. sp.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>()]));
         builder.Services.AddSingleton<WriteGate>();
+        builder.Services.AddSingleton<WebhookChanges>();
         builder.Services.AddSingleton<JobSearchIndexer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobSearchIndexer>());
         builder.Services.AddSingleton<WalCheckpointer>();
@@ -26,7 +28,7 @@ public static class DataExtensions
     private static SqliteSynchronous Synchronous(string? value)
     {
         if (string.IsNullOrEmpty(value)) return SqliteSynchronous.Normal;
-        if (Enum.TryParse<SqliteSynchronous>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _)) return parsed;
+        if (EnumNames.TryParse<SqliteSynchronous>(value, out var parsed)) return parsed;
         throw new InvalidOperationException($"Database:Synchronous is '{value}'; use Normal (the default) or Full.");
     }
 

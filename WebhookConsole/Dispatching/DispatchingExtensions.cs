@@ -1,6 +1,10 @@
 using Hangfire;
 using Hangfire.Dashboard;
 using Microsoft.Extensions.Options;
+using WebhookConsole.Dispatching.Lanes;
+using WebhookConsole.Dispatching.Ledger;
+using WebhookConsole.Dispatching.Policy;
+using WebhookConsole.Dispatching.Sending;
 using WebhookConsole.Security;
 
 namespace WebhookConsole.Dispatching;
@@ -38,7 +42,6 @@ public static class DispatchingExtensions
         services.AddSingleton<WebhookHealth>();
         services.AddSingleton<DeliveryStore>();
         services.AddSingleton<AttemptRecorder>();
-        services.AddSingleton<TestDelivery>();
 
         // Two lanes (ARCHITECTURE.md decision 1). Deliveries: the fast lane, in this process, driven by our
         // database (the source of truth for every delivery). Periodic and bulk work: the durable lane, Hangfire on
@@ -50,6 +53,7 @@ public static class DispatchingExtensions
         return builder;
     }
 
+    /// <summary>Hangfire's dashboard (the durable lane), for Admins.</summary>
     public static WebApplication MapDispatching(this WebApplication app)
     {
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
@@ -59,7 +63,6 @@ public static class DispatchingExtensions
             DashboardTitle = "WebhookConsole · Hangfire",
             AppPath = "/webhooks",
         }).RequireAuthorization(Policies.Admin);
-        app.MapCallbackApi();
         return app;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace WebhookConsole.Events;
 
@@ -25,7 +26,24 @@ public sealed record EventReply(Guid EventId, IReadOnlyList<JobRef> Jobs, IReadO
 
 public sealed record EventValidationError(string Detail, IDictionary<string, string[]> Errors);
 
-public sealed record BatchItemResult(int Index, EventReply? Result, EventValidationError? Error);
+/// <summary>The batch endpoint's answer: how many were accepted and rejected, and each item's result in order.</summary>
+public sealed record BatchReply(int Accepted, int Rejected, IReadOnlyList<BatchItem> Items);
+
+/// <summary>One batch item: the event and its jobs when accepted, the errors when rejected.</summary>
+public sealed record BatchItem(
+    int Index,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? EventId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<JobRef>? Jobs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SkippedWebhook>? Skipped,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Duplicate,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BatchItemError? Error)
+{
+    public static BatchItem Accepted(int index, EventReply r) => new(index, r.EventId, r.Jobs, r.Skipped, r.Duplicate, null);
+
+    public static BatchItem Rejected(int index, EventValidationError e) => new(index, null, null, null, null, new BatchItemError(e.Detail, e.Errors));
+}
+
+public sealed record BatchItemError(string Detail, IDictionary<string, string[]> Errors);
 
 public sealed class EventsOptions
 {

@@ -1,10 +1,11 @@
-using WebhookConsole.Http;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
-using WebhookConsole.Dispatching;
+using WebhookConsole.Dispatching.Lanes;
+using WebhookConsole.Dispatching.Ledger;
 using WebhookConsole.Filtering;
+using WebhookConsole.Http;
 using WebhookConsole.Payloads;
 
 namespace WebhookConsole.Events;
@@ -143,9 +144,7 @@ public sealed class EventProcessor : IAsyncDisposable
             jobs = toStore.SelectMany(p => p.Jobs).ToList();
             // Jobs this process sends itself are written already leased to it, and handed over as written.
             // (Set either way: a group written again request by request may have set it on its first try.)
-            fresh = jobs.Count > 0 && jobs.Count <= _queue.FreshCapacity;
-            var now = _time.GetUtcNow().UtcDateTime;
-            foreach (var (job, webhook) in jobs) job.LeaseUntil = fresh ? DeliveryStore.LeaseEnd(now, webhook) : null;
+            fresh = _queue.LeaseFresh(jobs, _time.GetUtcNow().UtcDateTime);
             if (toStore.Count > 0)
             {
                 await db.InsertAsync(toStore.Select(p => p.Row).ToList());

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using WebhookConsole.Data.Entities;
 using WebhookConsole.Catalog;
+using WebhookConsole.Common;
+using WebhookConsole.Data.Entities;
+using WebhookConsole.Http;
 
 namespace WebhookConsole.Events;
 
@@ -17,8 +19,15 @@ public static partial class EventValidator
 
     private static readonly string[] Sections = ["space", "kapp", "form", "submission", "user", "team", "discussion", "invitation"];
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]*$")]
-    private static partial Regex SlugRegex();
+    /// <summary>One event object from a request body, bound and validated: what the single and batch endpoints share.</summary>
+    public static (ValidEvent? Event, EventValidationError? Error) Read(JsonElement item, DateTime now)
+    {
+        if (item.ValueKind != JsonValueKind.Object) return (null, Refused("Each item must be an event object."));
+        var (input, bindError) = RequestBody.Bind<EventInput>(item);
+        return bindError is not null ? (null, Refused(bindError)) : Validate(input!, now);
+    }
+
+    private static EventValidationError Refused(string detail) => new(detail, new Dictionary<string, string[]> { ["$"] = [detail] });
 
     public static (ValidEvent? Event, EventValidationError? Error) Validate(EventInput input, DateTime now)
     {
@@ -33,18 +42,18 @@ public static partial class EventValidator
 
         var kapp = string.IsNullOrWhiteSpace(input.Kapp) ? null : input.Kapp.Trim();
         if (type?.Scope == WebhookScope.Kapp && kapp is null) errors["kapp"] = [$"{type.Type} events happen in a kapp: give its slug in \"kapp\"."];
-        if (kapp is not null && (!SlugRegex().IsMatch(kapp) || kapp.Length > 100)) errors["kapp"] = ["A kapp slug has letters, digits, '-' and '_' only (100 at most)."];
+        if (kapp is not null && !Slug.IsValid(kapp)) errors["kapp"] = ["A kapp slug has letters, digits, '-' and '_' only (100 at most)."];
 
         var form = string.IsNullOrWhiteSpace(input.Form) ? null : input.Form.Trim();
-        if (form is not null && (!SlugRegex().IsMatch(form) || form.Length > 100)) errors["form"] = ["A form slug has letters, digits, '-' and '_' only (100 at most)."];
+        if (form is not null && !Slug.IsValid(form)) errors["form"] = ["A form slug has letters, digits, '-' and '_' only (100 at most)."];
         if (form is not null && type is not null && !type.HasForm) errors["form"] = [$"{type.Type} events have no form; leave \"form\" out."];
 
         var source = EventSource.Ui;
         // "simulator" marks the console's own simulated sends; a platform cannot claim it.
-        if (input.Source is not null && !(Enum.TryParse(input.Source, ignoreCase: true, out source) && Enum.IsDefined(source) && !int.TryParse(input.Source, out _))
+        if (input.Source is not null && !EnumNames.TryParse(input.Source, out source)
             || source == EventSource.Simulator)
         {
-            errors["source"] = ["The source is ui, api, batch or system."];
+            errors["source"] = [$"The source is {EnumNames.Choices(EventSource.Simulator)}."];
         }
 
         if (input.Id is { Length: > 200 }) errors["id"] = ["Keep the event id to 200 characters or fewer."];

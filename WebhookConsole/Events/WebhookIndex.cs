@@ -7,10 +7,10 @@ namespace WebhookConsole.Events;
 
 /// <summary>
 /// The webhooks in memory, keyed by type and action, so matching an event never scans the table.
-/// A change made through this process invalidates it at once; changes made elsewhere (another instance,
+/// A change made through this process (<see cref="WebhookChanges"/>) is seen at once; changes made elsewhere (another instance,
 /// a script on the database) are seen within <see cref="StampCheckInterval"/> through a cheap stamp query.
 /// </summary>
-public sealed class WebhookIndex(IDbContextFactory<AppDbContext> dbFactory, TimeProvider time)
+public sealed class WebhookIndex(IDbContextFactory<AppDbContext> dbFactory, WebhookChanges changes, TimeProvider time)
 {
     public static readonly TimeSpan StampCheckInterval = TimeSpan.FromSeconds(2);
 
@@ -18,11 +18,6 @@ public sealed class WebhookIndex(IDbContextFactory<AppDbContext> dbFactory, Time
 
     private readonly SemaphoreSlim _reload = new(1, 1);
     private volatile Snapshot? _snapshot;
-    private long _version;
-
-    /// <summary>Call after any change to webhooks; the next match reloads.</summary>
-    public void Invalidate() => Interlocked.Increment(ref _version);
-
     /// <summary>The webhooks listening to a type and action (enabled or not: disabled ones are reported as such).</summary>
     public async ValueTask<IReadOnlyList<Webhook>> ForEventAsync(string type, string action, CancellationToken ct)
     {
@@ -31,7 +26,7 @@ public sealed class WebhookIndex(IDbContextFactory<AppDbContext> dbFactory, Time
     }
 
     private bool Fresh(Snapshot? s, DateTime now) =>
-        s is not null && s.Version == Interlocked.Read(ref _version) && now - s.CheckedAt < StampCheckInterval;
+        s is not null && s.Version == changes.Version && now - s.CheckedAt < StampCheckInterval;
 
     private async ValueTask<Snapshot> CurrentAsync(CancellationToken ct)
     {
@@ -45,7 +40,7 @@ public sealed class WebhookIndex(IDbContextFactory<AppDbContext> dbFactory, Time
             snapshot = _snapshot;
             if (Fresh(snapshot, now)) return snapshot!;
             // Read the version before the rows: a change committed while loading bumps it, and the next call reloads.
-            var version = Interlocked.Read(ref _version);
+            var version = changes.Version;
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var stamp = await StampAsync(db, ct);
             if (snapshot is not null && snapshot.Version == version && stamp == snapshot.Stamp)

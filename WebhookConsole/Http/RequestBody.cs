@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace WebhookConsole.Http;
 
@@ -11,7 +12,7 @@ public static class RequestBody
     public static bool IsPresent(HttpRequest request) =>
         request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
 
-    public static async Task<(JsonNode? Node, IResult? Error)> ReadJsonAsync(HttpRequest request, long maxBytes, CancellationToken ct)
+    public static async Task<(JsonNode? Node, ProblemHttpResult? Error)> ReadJsonAsync(HttpRequest request, long maxBytes, CancellationToken ct)
     {
         var (body, error) = await ReadDocumentAsync(request, maxBytes, ct);
         if (error is not null) return (null, error);
@@ -32,11 +33,11 @@ public static class RequestBody
     /// Reads a JSON body into a document over a pooled buffer (dispose it to give the buffer back): read in place,
     /// a batch of events is never copied into a tree of nodes.
     /// </summary>
-    public static async Task<(JsonBody? Body, IResult? Error)> ReadDocumentAsync(HttpRequest request, long maxBytes, CancellationToken ct)
+    public static async Task<(JsonBody? Body, ProblemHttpResult? Error)> ReadDocumentAsync(HttpRequest request, long maxBytes, CancellationToken ct)
     {
         if (request.ContentType is { Length: > 0 } contentType && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
         {
-            return (null, Results.Problem(statusCode: 415, title: "Unsupported media type", detail: $"Send the body as JSON with 'Content-Type: application/json' (got '{contentType}')."));
+            return (null, Problems.Status(415, "Unsupported media type", $"Send the body as JSON with 'Content-Type: application/json' (got '{contentType}')."));
         }
         if (request.ContentLength > maxBytes) return (null, TooLarge(maxBytes));
 
@@ -177,11 +178,11 @@ public static class RequestBody
         }
     }
 
-    private static IResult TooLarge(long maxBytes) => Results.Problem(statusCode: 413, title: "Body too large",
+    private static ProblemHttpResult TooLarge(long maxBytes) => Problems.Status(413, "Body too large",
         detail: $"The body is larger than {maxBytes:N0} bytes. Send fewer events per request, or raise Events:MaxBodyBytes / Events:MaxBatchBodyBytes.");
 
     /// <summary>Reads and binds a body in one step: any failure is a problem detail that says what to fix.</summary>
-    public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request, long maxBytes, CancellationToken ct) where T : class
+    public static async Task<(T? Value, ProblemHttpResult? Error)> ReadAsync<T>(HttpRequest request, long maxBytes, CancellationToken ct) where T : class
     {
         var (node, error) = await ReadJsonAsync(request, maxBytes, ct);
         if (error is not null) return (null, error);

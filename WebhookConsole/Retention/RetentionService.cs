@@ -18,7 +18,7 @@ public sealed record PurgeResult(DateTime At, int Jobs, int Events);
 /// <summary>
 /// Purges finished jobs (their attempts go with them) and events past <c>Retention:Days</c>, in small
 /// batches with pauses between them, so the deletes never hold the database long enough to stall deliveries.
-/// Pending and Received jobs are never purged. A recurring job of the durable lane (<see cref="Dispatching.DurableLane"/>) runs it.
+/// Pending and Received jobs are never purged. A recurring job of the durable lane (<see cref="RetentionJob"/>) runs it.
 /// </summary>
 public sealed class RetentionService(IDbContextFactory<AppDbContext> dbFactory, IOptions<RetentionOptions> options, TimeProvider time, ILogger<RetentionService> logger)
 {
@@ -34,7 +34,7 @@ public sealed class RetentionService(IDbContextFactory<AppDbContext> dbFactory, 
         while (true)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var ids = await db.WebhookJobs.Where(j => j.CreatedAt < cutoff && Dispatching.JobLifecycle.Purgeable.Contains(j.Status))
+            var ids = await db.WebhookJobs.Where(j => j.CreatedAt < cutoff && Dispatching.Ledger.JobLifecycle.Purgeable.Contains(j.Status))
                 .OrderBy(j => j.CreatedAt).Select(j => j.Id).Take(batch).ToListAsync(ct);
             if (ids.Count == 0) break;
             await db.JobAttempts.Where(a => ids.Contains(a.JobId)).ExecuteDeleteAsync(ct);

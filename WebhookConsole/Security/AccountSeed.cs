@@ -36,7 +36,7 @@ public sealed class AccountSeed(
         var email = configuration["Seed:AdminEmail"] is { Length: > 0 } e ? e : "admin@localhost";
         var password = configuration["Seed:AdminPassword"];
         var generated = string.IsNullOrEmpty(password);
-        if (generated) password = GeneratePassword();
+        if (generated) password = Passwords.Generate();
 
         var admin = new AppUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = "Administrator", CreatedAt = DateTime.UtcNow };
         var result = await users.CreateAsync(admin, password!);
@@ -76,12 +76,5 @@ public sealed class AccountSeed(
         });
         await db.SaveChangesAsync(ct);
         logger.LogInformation("Created the API key from Seed:ApiKey (all scopes).");
-    }
-
-    private static string GeneratePassword()
-    {
-        // Meets Identity's default rules: upper, lower, digit, symbol, 16+ characters.
-        var core = Convert.ToBase64String(RandomNumberGenerator.GetBytes(15)).Replace('+', 'x').Replace('/', 'y');
-        return $"Wc-{core}9a";
     }
 }

@@ -23,7 +23,6 @@ public static class SecurityExtensions
         services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.AddSingleton<SecretsMigration>();
         services.AddTransient<Data.IDatabaseSeed, AccountSeed>();
-        services.AddSingleton(TimeProvider.System);
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityStateProvider>();
         services.AddScoped<ICurrentUser, CurrentUser>();

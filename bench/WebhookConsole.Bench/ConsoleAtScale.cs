@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using WebhookConsole.Auditing;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
-using WebhookConsole.Dispatching;
+using WebhookConsole.Dispatching.Lanes;
 using WebhookConsole.Features.Jobs;
 
 namespace WebhookConsole.Bench;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
-using WebhookConsole.Dispatching;
+using WebhookConsole.Dispatching.Lanes;
 using WebhookConsole.Events;
 using WebhookConsole.Features.Events;
 using WebhookConsole.Filtering;
@@ -23,19 +23,7 @@ public class EventPagesTests : MudTestContext
 
     public EventPagesTests()
     {
-        Services.AddSingleton<IDbContextFactory<AppDbContext>>(_db);
-        Services.AddSingleton(TimeProvider.System);
-        Services.AddSingleton<IFilterEvaluator>(new JintFilterEvaluator(Options.Create(new FilteringOptions())));
-        Services.AddSingleton(Options.Create(new EventsOptions()));
-        Services.AddSingleton(Options.Create(new FilteringOptions()));
-        Services.AddSingleton<IDeliveryQueue>(_queue);
-        Services.AddSingleton<WebhookConsole.Data.WriteGate>();
-        Services.AddSingleton<WebhookIndex>();
-        Services.AddSingleton<EventMatcher>();
-        Services.AddSingleton<EventProcessor>();
-        Services.AddSingleton<EventsQuery>();
-        Services.AddSingleton<WebhookConsole.Auditing.AuditLog>();
-        Services.AddSingleton<SimulatorService>();
+        AddConsoleServices(_db, services => services.AddSingleton<IDeliveryQueue>(_queue));
         _auth = AddAuthorization();
         _auth.SetAuthorized("support@test.local");
         _auth.SetRoles(Roles.Support);

@@ -7,7 +7,6 @@ using WebhookConsole.Auditing;
 using WebhookConsole.Components.Shared;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
-using WebhookConsole.Dispatching;
 using WebhookConsole.Events;
 using WebhookConsole.Features.Jobs;
 using WebhookConsole.Features.Webhooks;
@@ -26,21 +25,12 @@ public class JobPagesTests : MudTestContext
 
     public JobPagesTests()
     {
-        Services.AddSingleton<IDbContextFactory<AppDbContext>>(_db);
-        Services.AddSingleton(TimeProvider.System);
-        Services.AddSingleton<IDeliveryQueue, HeldDeliveryQueue>();
-        Services.AddSingleton<AuditLog>();
-        Services.AddSingleton<JobsService>();
-        Services.AddLogging();
-        _durable.Register(Services);
-        Services.AddSingleton<WebhookConsole.Security.IActorDirectory>(new FixedActors(
-            new WebhookConsole.Security.Actor("support-1", "support@test.local", false, new HashSet<string> { Roles.Support }, new HashSet<string>())));
-        Services.AddSingleton<IFilterEvaluator>(new JintFilterEvaluator(Options.Create(new FilteringOptions())));
-        Services.AddSingleton<WebhookValidator>();
-        Services.AddSingleton<WebhookIndex>();
-        Services.AddSingleton<RecoverySignal>();
-        Services.AddSingleton(new WebhookConsole.Security.SecretProtector(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider()));
-        Services.AddScoped<WebhookService>();
+        AddConsoleServices(_db, services =>
+        {
+            _durable.Register(services);
+            services.AddSingleton<IActorDirectory>(new FixedActors(
+                new Actor("support-1", "support@test.local", false, new HashSet<string> { Roles.Support }, new HashSet<string>())));
+        });
         var auth = AddAuthorization();
         auth.SetAuthorized("support@test.local");
         auth.SetRoles(Roles.Support);
@@ -111,7 +101,7 @@ public class JobPagesTests : MudTestContext
                 Attempts =
                 [
                     new JobAttempt { Number = 1, StartedAt = now.AddSeconds(-30), Url = "https://r.example/x", RequestBody = "{\"n\":1}",
-                        ErrorKind = AttemptErrorKind.Interrupted, Error = WebhookConsole.Dispatching.DeliveryStore.InterruptedError },
+                        ErrorKind = AttemptErrorKind.Interrupted, Error = WebhookConsole.Dispatching.Ledger.DeliveryStore.InterruptedError },
                     new JobAttempt { Number = 2, StartedAt = now, Url = "https://r.example/x", RequestBody = "{\"n\":1}", StatusCode = 200, DurationMs = 4 },
                 ],
             });

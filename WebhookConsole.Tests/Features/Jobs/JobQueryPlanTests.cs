@@ -4,7 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Auditing;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
-using WebhookConsole.Dispatching;
+using WebhookConsole.Dispatching.Lanes;
+using WebhookConsole.Dispatching.Ledger;
 using WebhookConsole.Features.Jobs;
 using WebhookConsole.Tests.TestSupport;
 
@@ -96,7 +97,7 @@ public sealed class JobQueryPlanTests : IClassFixture<JobQueryPlanTests.Data>
     public void The_lanes_poll_reads_the_partial_index_of_pending_jobs()
     {
         using var db = _data.Db.CreateDbContext();
-        AssertIndexed(Explain(db, DeliveryLane.DueJobs(db, DateTime.UtcNow).Take(500).CreateDbCommand()), "IX_WebhookJobs_Pending_NextAttemptAt_Id");
+        AssertIndexed(Explain(db, DeliveryStore.DueJobs(db, DateTime.UtcNow).Take(500).CreateDbCommand()), "IX_WebhookJobs_Pending_NextAttemptAt_Id");
     }
 
     [Fact]

@@ -136,6 +136,26 @@ public class JobsApiTests(DeliveryFactory factory) : IClassFixture<DeliveryFacto
         await factory.WaitForJobAsync(a, j => j.Status == JobStatus.Succeeded, "the bulk retry to succeed");
     }
 
+    [Theory]
+    [InlineData("7")]
+    [InlineData("1,2")]
+    [InlineData("sent")]
+    public async Task A_status_must_be_a_name_in_the_list_and_the_bulk_retry_too(string status)
+    {
+        var api = await factory.CreateApiClientAsync(ApiScopes.JobsManage);
+        foreach (var response in new[]
+        {
+            await api.GetAsync($"/api/v1/jobs?status={Uri.EscapeDataString(status)}"),
+            await api.PostAsJsonAsync("/api/v1/jobs/retry", new { status }),
+        })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var detail = (await Json(response))["detail"]!.GetValue<string>();
+            Assert.Contains("pending", detail);
+            Assert.Contains("abandoned", detail);
+        }
+    }
+
     [Fact]
     public async Task Jobs_need_the_jobs_manage_scope()
     {

@@ -17,22 +17,13 @@ public class WebhookPagesTests : MudTestContext
 
     public WebhookPagesTests()
     {
-        Services.AddSingleton<IDbContextFactory<AppDbContext>>(_db);
-        Services.AddSingleton(TimeProvider.System);
-        Services.AddSingleton<IFilterEvaluator>(new JintFilterEvaluator(Options.Create(new FilteringOptions())));
-        Services.AddSingleton<WebhookValidator>();
-        Services.AddSingleton<TryItService>();
-        Services.AddSingleton<AuditLog>();
-        Services.AddSingleton<WebhookConsole.Events.WebhookIndex>();
-        Services.AddSingleton<WebhookConsole.Dispatching.RecoverySignal>();
-        Services.AddSingleton(_secrets);
-        Services.AddScoped<WebhookService>();
-        Services.AddSingleton<WebhookConsole.Dispatching.TestDelivery>();
-        Services.AddSingleton<WebhookConsole.Dispatching.IDeliveryQueue, HeldDeliveryQueue>();
-        Services.AddSingleton<WebhookConsole.Features.Jobs.JobsService>();
+        AddConsoleServices(_db, UseTestSecrets);
     }
 
     private readonly WebhookConsole.Security.SecretProtector _secrets = new(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
+
+    /// <summary>One key for the page and the seeder, so the test can read what the page saved.</summary>
+    private void UseTestSecrets(IServiceCollection services) => services.AddSingleton(_secrets);
 
     private void SignIn(string role)
     {
@@ -44,10 +35,9 @@ public class WebhookPagesTests : MudTestContext
 
     private async Task<Guid> SeedWebhookAsync(string name = "Existing hook")
     {
-        // Built by hand: touching the bUnit container before rendering would freeze its registrations.
-        var filters = new JintFilterEvaluator(Options.Create(new FilteringOptions()));
-        var service = new WebhookService(_db, new WebhookValidator(filters), new AuditLog(TimeProvider.System), new WebhookConsole.Events.WebhookIndex(_db, TimeProvider.System), new WebhookConsole.Dispatching.RecoverySignal(),
-            _secrets, TimeProvider.System);
+        await using var seeder = PageServices.Seeder(_db, UseTestSecrets);
+        await using var scope = seeder.CreateAsyncScope();
+        var service = scope.ServiceProvider.GetRequiredService<WebhookService>();
         var result = await service.CreateAsync(Actor.System, new WebhookInput
         {
             Name = name, Scope = "Space", Type = "User", Event = "Created", Url = "https://receiver.example/users",

@@ -11,19 +11,10 @@ namespace WebhookConsole.Features.Inspector;
 /// </remarks>
 public static class InspectorEndpoints
 {
-    public static IEndpointRouteBuilder MapInspector(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapInspectorEndpoints(this IEndpointRouteBuilder app)
     {
         app.Map("/inspect/{bin}/{**rest}", HandleAsync).AllowAnonymous().DisableAntiforgery();
         return app;
-    }
-
-    public static IHostApplicationBuilder AddInspector(this IHostApplicationBuilder builder)
-    {
-        var development = builder.Environment.IsDevelopment();
-        builder.Services.Configure<InspectorOptions>(o => o.Enabled = development);
-        builder.Services.Configure<InspectorOptions>(builder.Configuration.GetSection("Inspector"));
-        builder.Services.AddSingleton<InspectorStore>();
-        return builder;
     }
 
     private static async Task<IResult> HandleAsync(string bin, HttpContext http, InspectorStore store, CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using WebhookConsole.Common;
 
 namespace WebhookConsole.Features.Inspector;
 
@@ -128,10 +129,7 @@ public sealed partial class InspectorStore(Microsoft.Extensions.Options.IOptions
 
     public long TotalBytes => Interlocked.Read(ref _totalBytes);
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
-    private static partial Regex BinNameRegex();
-
-    public static bool IsValidName(string name) => BinNameRegex().IsMatch(name);
+    public static bool IsValidName(string name) => Slug.IsValid(name, 64);
 
     public IReadOnlyList<Bin> Bins => _bins.Values.OrderByDescending(b => b.LastUsedAt).ToList();
 

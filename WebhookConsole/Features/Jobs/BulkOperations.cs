@@ -15,7 +15,7 @@ public sealed record BulkSpec(BulkKind Kind, JobQuery Filter, string Description
 public sealed record BulkOperation(string Id, BulkKind Kind, string Description, string StartedBy, DateTime StartedAt, int Processed, bool Done, bool Cancelled, string? Error);
 
 /// <summary>
-/// Bulk job actions run as Hangfire jobs on the durable lane (<see cref="Dispatching.DurableLane"/>): off the
+/// Bulk job actions run as Hangfire jobs on the durable lane (<see cref="Dispatching.Lanes.DurableLane"/>): off the
 /// request, so a page closing does not stop them; in the Hangfire file, so a restart neither loses one nor its
 /// progress; with their history in the dashboard.
 /// </summary>

@@ -4,10 +4,11 @@ using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Auditing;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
-using WebhookConsole.Dispatching;
+using WebhookConsole.Dispatching.Lanes;
+using WebhookConsole.Dispatching.Ledger;
 using WebhookConsole.Filtering;
-using WebhookConsole.Security;
 using WebhookConsole.Http;
+using WebhookConsole.Security;
 
 namespace WebhookConsole.Features.Jobs;
 

@@ -33,7 +33,7 @@ public sealed class UserService(UserManager<AppUser> users, IDbContextFactory<Ap
         if (!Roles.All.Contains(role)) return new(false, $"The role is {string.Join(" or ", Roles.All)}.");
         email = email.Trim();
         if (await users.FindByEmailAsync(email) is not null) return new(false, $"{email} already has an account.");
-        var password = GeneratePassword();
+        var password = Passwords.Generate();
         var user = new AppUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = string.IsNullOrWhiteSpace(displayName) ? null : displayName.Trim(), CreatedAt = time.GetUtcNow().UtcDateTime };
         var result = await users.CreateAsync(user, password);
         if (!result.Succeeded) return new(false, Describe(result));
@@ -80,7 +80,7 @@ public sealed class UserService(UserManager<AppUser> users, IDbContextFactory<Ap
         actor.Require(actor.CanManageUsers, "reset passwords");
         var user = await users.FindByIdAsync(userId);
         if (user is null) return new(false, "This user no longer exists.");
-        var password = GeneratePassword();
+        var password = Passwords.Generate();
         var token = await users.GeneratePasswordResetTokenAsync(user);
         var result = await users.ResetPasswordAsync(user, token, password);
         if (!result.Succeeded) return new(false, Describe(result));
@@ -104,7 +104,4 @@ public sealed class UserService(UserManager<AppUser> users, IDbContextFactory<Ap
     }
 
     private static string Describe(IdentityResult result) => string.Join(" ", result.Errors.Select(e => e.Description));
-
-    internal static string GeneratePassword() =>
-        "Wc-" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('+', 'x').Replace('/', 'y') + "7a";
 }

@@ -1,3 +1,4 @@
+using WebhookConsole.Common;
 using WebhookConsole.Data.Entities;
 
 namespace WebhookConsole.Features.Webhooks;
@@ -53,19 +54,9 @@ public sealed record WebhookView(
     /// <summary>The view of a stored webhook; the callback secret is given in plain (only Admins and webhook keys read webhooks).</summary>
     public static WebhookView From(Webhook w, string? callbackSecret) => new(
         w.Id, w.Name, w.Scope.ToString(), w.Scope == WebhookScope.Kapp ? w.Kapp : null, w.Type, w.Event, w.Form, w.Filter, w.Url,
-        w.Headers.Select(HeaderView.From).ToList(), WebhookNames.Format(w.PayloadFormat), new(w.FieldAliases), new SigningView(WebhookNames.Format(w.SigningScheme), w.SigningSecret is { Length: > 0 }),
+        w.Headers.Select(HeaderView.From).ToList(), EnumNames.Format(w.PayloadFormat), new(w.FieldAliases), new SigningView(EnumNames.Format(w.SigningScheme), w.SigningSecret is { Length: > 0 }),
         w.SigningSecret is { Length: > 0 }, w.IncludeApiEvents, w.AsyncAck, w.AsyncAck ? callbackSecret : null, w.Enabled, w.TimeoutSeconds,
         w.ConsecutiveFailures, w.DisabledReason, w.CreatedAt, w.CreatedBy, w.UpdatedAt, w.UpdatedBy, w.Version);
-}
-
-/// <summary>The lower-case names the API uses for enums.</summary>
-public static class WebhookNames
-{
-    public static string Format(PayloadFormat f) => f.ToString().ToLowerInvariant();
-    public static string Format(SigningScheme s) => s.ToString().ToLowerInvariant();
-
-    public static bool TryParse<T>(string? value, out T result) where T : struct, Enum =>
-        Enum.TryParse(value, ignoreCase: true, out result) && Enum.IsDefined(result) && !int.TryParse(value, out _);
 }
 
 public sealed record WebhookQuery(

@@ -1,13 +1,13 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
+using WebhookConsole.Catalog;
 using WebhookConsole.Components.Shared;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Dispatching.Sending;
 using WebhookConsole.Events;
 using WebhookConsole.Filtering;
 using WebhookConsole.Security;
-using WebhookConsole.Catalog;
-using WebhookConsole.Dispatching;
 
 namespace WebhookConsole.Features.Webhooks;
 
@@ -27,7 +27,7 @@ public partial class WebhookEditor
     private string? _summary;
     private string? _filterError;
     private bool _testing;
-    private Dispatching.TestResult? _test;
+    private TestResult? _test;
     private IDictionary<string, string[]> _errors = new Dictionary<string, string[]>();
 
     [Parameter] public Guid? Id { get; set; }
@@ -35,7 +35,7 @@ public partial class WebhookEditor
     [Inject] private WebhookService Webhooks { get; set; } = default!;
     [Inject] private IFilterEvaluator Filters { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
-    [Inject] private Dispatching.TestDelivery Tester { get; set; } = default!;
+    [Inject] private TestDelivery Tester { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
     protected override async Task OnParametersSetAsync()

@@ -1,6 +1,7 @@
+using WebhookConsole.Catalog;
+using WebhookConsole.Common;
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Events;
-using WebhookConsole.Catalog;
 
 namespace WebhookConsole.Features.Webhooks;
 
@@ -65,10 +66,10 @@ public sealed class WebhookForm
         Filter = Filter,
         Url = Url,
         Headers = Headers.Select(h => new HeaderInput(h.Name, h.Value, h.Secret)).ToList(),
-        PayloadFormat = WebhookNames.Format(PayloadFormat),
+        PayloadFormat = EnumNames.Format(PayloadFormat),
         FieldAliases = Aliases.Where(a => a.Field.Length > 0 || a.Alias.Length > 0)
             .GroupBy(a => a.Field).ToDictionary(g => g.Key, g => g.Last().Alias),
-        Signing = new SigningInput(WebhookNames.Format(SigningScheme), NewSecret ?? (creating ? "" : null)),
+        Signing = new SigningInput(EnumNames.Format(SigningScheme), NewSecret ?? (creating ? "" : null)),
         IncludeApiEvents = IncludeApiEvents,
         AsyncAck = AsyncAck,
         Enabled = Enabled,

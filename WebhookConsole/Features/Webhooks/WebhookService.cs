@@ -1,17 +1,18 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Auditing;
+using WebhookConsole.Catalog;
+using WebhookConsole.Common;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Dispatching.Sending;
 using WebhookConsole.Events;
 using WebhookConsole.Security;
-using WebhookConsole.Catalog;
-using WebhookConsole.Dispatching;
 
 namespace WebhookConsole.Features.Webhooks;
 
 /// <summary>Reads and changes webhooks for the pages and the API alike; every change is checked, audited and versioned.</summary>
-public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, WebhookValidator validator, AuditLog audit, WebhookIndex index, Dispatching.RecoverySignal recovery,
+public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, WebhookValidator validator, AuditLog audit, WebhookChanges changes, Dispatching.Lanes.RecoverySignal recovery,
     SecretProtector secrets, TimeProvider time)
 {
     public async Task<PagedResult<WebhookView>> ListAsync(WebhookQuery q, Actor? reader = null, CancellationToken ct = default)
@@ -118,7 +119,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         db.Webhooks.Remove(w);
         audit.Record(db, actor, "Webhook", w.Id.ToString(), w.Name, "deleted", Snapshot(w), null);
         await db.SaveChangesAsync(ct);
-        index.Invalidate();
+        changes.Changed();
         return SaveStatus.Ok;
     }
 
@@ -170,7 +171,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
             if (!await NameTakenAsync(dbFactory, w, ct)) throw;
             return SaveResult.Fail(SaveStatus.Duplicate, $"A webhook named '{w.Name}' was just created in the same scope; choose another name.");
         }
-        index.Invalidate();
+        changes.Changed();
         // Enabling releases the jobs held while the webhook was off.
         if (w.Enabled && before?["enabled"] == "False") recovery.Wake();
         return new SaveResult(View(w, actor), SaveStatus.Ok);
@@ -199,7 +200,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         w.NormalizedName = w.Name.ToUpperInvariant();
         if (i.Scope is not null || creating)
         {
-            if (WebhookNames.TryParse<WebhookScope>(i.Scope ?? "Space", out var scope)) w.Scope = scope;
+            if (EnumNames.TryParse<WebhookScope>(i.Scope ?? "Space", out var scope)) w.Scope = scope;
             else errors["scope"] = ["The scope is Space or Kapp."];
         }
         if (i.Kapp is not null || creating) w.Kapp = (i.Kapp ?? "").Trim();
@@ -215,7 +216,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         if (i.Headers is not null || creating) w.Headers = ApplyHeaders(w.Headers, i.Headers ?? []);
         if (i.PayloadFormat is not null || creating)
         {
-            if (WebhookNames.TryParse<PayloadFormat>(i.PayloadFormat ?? "kinetic", out var format)) w.PayloadFormat = format;
+            if (EnumNames.TryParse<PayloadFormat>(i.PayloadFormat ?? "kinetic", out var format)) w.PayloadFormat = format;
             else errors["payloadFormat"] = ["The payload format is kinetic, portal, doforms or jodoo."];
         }
         if (i.FieldAliases is not null || creating) w.FieldAliases = new Dictionary<string, string>(i.FieldAliases ?? []);
@@ -223,7 +224,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         {
             if (i.Signing?.Scheme is not null || creating)
             {
-                if (WebhookNames.TryParse<SigningScheme>(i.Signing?.Scheme ?? "standard", out var scheme)) w.SigningScheme = scheme;
+                if (EnumNames.TryParse<SigningScheme>(i.Signing?.Scheme ?? "standard", out var scheme)) w.SigningScheme = scheme;
                 else errors["signing.scheme"] = ["The signing scheme is standard, github, jodoo or none."];
             }
             // Write-only: a secret is replaced only when one is sent; "" clears it.
@@ -281,9 +282,9 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         ["filter"] = w.Filter,
         ["url"] = w.Url,
         ["headers"] = w.Headers.Count == 0 ? null : string.Join("; ", w.Headers.Select(h => h.Secret ? $"{h.Name}: {AuditLog.MaskSecret(h.Value) ?? "(empty)"}" : $"{h.Name}: {h.Value}")),
-        ["payloadFormat"] = WebhookNames.Format(w.PayloadFormat),
+        ["payloadFormat"] = EnumNames.Format(w.PayloadFormat),
         ["fieldAliases"] = w.FieldAliases.Count == 0 ? null : string.Join(", ", w.FieldAliases.OrderBy(a => a.Key).Select(a => $"{a.Key} → {a.Value}")),
-        ["signing.scheme"] = WebhookNames.Format(w.SigningScheme),
+        ["signing.scheme"] = EnumNames.Format(w.SigningScheme),
         ["signing.secret"] = AuditLog.MaskSecret(w.SigningSecret),
         ["includeApiEvents"] = w.IncludeApiEvents.ToString(),
         ["asyncAck"] = w.AsyncAck.ToString(),

@@ -1,9 +1,10 @@
 using System.Text.RegularExpressions;
+using WebhookConsole.Catalog;
+using WebhookConsole.Common;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Dispatching.Sending;
 using WebhookConsole.Events;
 using WebhookConsole.Filtering;
-using WebhookConsole.Catalog;
-using WebhookConsole.Dispatching;
 
 namespace WebhookConsole.Features.Webhooks;
 
@@ -27,9 +28,6 @@ public sealed partial class WebhookValidator(IFilterEvaluator filters)
     [GeneratedRegex("^[a-z][a-z0-9_]*$")]
     private static partial Regex AliasRegex();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]*$")]
-    private static partial Regex SlugRegex();
-
     public Dictionary<string, string[]> Validate(Webhook w)
     {
         var errors = new Dictionary<string, List<string>>();
@@ -46,7 +44,7 @@ public sealed partial class WebhookValidator(IFilterEvaluator filters)
         if (w.Scope == WebhookScope.Kapp)
         {
             if (string.IsNullOrWhiteSpace(w.Kapp)) Add("kapp", "A Kapp-scoped webhook needs the kapp's slug.");
-            else if (!SlugRegex().IsMatch(w.Kapp) || w.Kapp.Length > 100) Add("kapp", "A kapp slug has letters, digits, '-' and '_' only.");
+            else if (!Slug.IsValid(w.Kapp)) Add("kapp", "A kapp slug has letters, digits, '-' and '_' only.");
         }
         else if (!string.IsNullOrEmpty(w.Kapp))
         {
@@ -65,7 +63,7 @@ public sealed partial class WebhookValidator(IFilterEvaluator filters)
             if (!string.IsNullOrEmpty(w.Form))
             {
                 if (!type.HasForm) Add("form", $"{type.Type} events have no form; clear the form slug.");
-                else if (!SlugRegex().IsMatch(w.Form) || w.Form.Length > 100) Add("form", "A form slug has letters, digits, '-' and '_' only.");
+                else if (!Slug.IsValid(w.Form)) Add("form", "A form slug has letters, digits, '-' and '_' only.");
             }
         }
 
@@ -146,7 +144,7 @@ public sealed partial class WebhookValidator(IFilterEvaluator filters)
         if (scheme == SigningScheme.None) return;
         if (string.IsNullOrEmpty(secret))
         {
-            add("signing.secret", $"Signing scheme {WebhookNames.Format(scheme)} needs a secret; generate one or choose scheme none.");
+            add("signing.secret", $"Signing scheme {EnumNames.Format(scheme)} needs a secret; generate one or choose scheme none.");
             return;
         }
         if (scheme == SigningScheme.Standard)

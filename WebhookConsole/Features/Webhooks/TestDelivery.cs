@@ -1,13 +1,15 @@
-using WebhookConsole.Http;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Dispatching.Lanes;
+using WebhookConsole.Dispatching.Ledger;
 using WebhookConsole.Filtering;
+using WebhookConsole.Http;
 using WebhookConsole.Payloads;
 using WebhookConsole.Security;
 
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Features.Webhooks;
 
 public sealed record TestResult(Guid? JobId, bool Succeeded, int? StatusCode, int DurationMs, string Summary, string? ResponseBody, string? ErrorKind, string? Error);
 

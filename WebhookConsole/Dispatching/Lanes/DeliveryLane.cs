@@ -2,8 +2,11 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Dispatching.Ledger;
+using WebhookConsole.Dispatching.Policy;
+using WebhookConsole.Dispatching.Sending;
 
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Dispatching.Lanes;
 
 /// <summary>
 /// The fast lane: every delivery attempt runs here, in this process, at its due time (ARCHITECTURE.md decision 1,
@@ -37,18 +40,7 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
     private readonly DispatchOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<DeliveryLane> _logger;
-
-    private readonly Lock _lock = new();
-    /// <summary>Due times by job; an entry in <see cref="_timers"/> whose time no longer matches is stale and skipped.</summary>
-    private readonly Dictionary<Guid, DateTime> _waiting = [];
-    private readonly PriorityQueue<Guid, DateTime> _timers = new();
-    /// <summary>Jobs being leased, sent or recorded; a job comes due again only once it is out of here.</summary>
-    private readonly HashSet<Guid> _busy = [];
-    /// <summary>Jobs asked for while busy: put back on the timer, due now, once their attempt is recorded.</summary>
-    private readonly HashSet<Guid> _again = [];
-    private readonly Dictionary<Guid, LeasedJob> _fresh = [];
-    /// <summary>Send slots taken: jobs being leased or sent. A slot frees when the send ends, before its record.</summary>
-    private int _taken;
+    private readonly LaneTimers _timers;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly CancellationTokenSource _sendAbort = new();
     private volatile bool _running;
@@ -57,69 +49,41 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
         IOptions<DispatchOptions> options, TimeProvider time, ILogger<DeliveryLane> logger)
     {
         (_dbFactory, _store, _sender, _recorder, _signal, _options, _time, _logger) = (dbFactory, store, sender, recorder, signal, options.Value, time, logger);
+        _timers = new LaneTimers(Math.Max(1, _options.MaxConcurrentSends), FreshLimit);
     }
 
-    private int MaxSends => Math.Max(1, _options.MaxConcurrentSends);
-
     /// <summary>
-    /// How many new jobs may be written leased to this process and kept as written. A lease says "this may have been
-    /// sent": after a crash, those still waiting for a slot are marked of unknown outcome too, the price of their
-    /// first attempt needing no read and no lease write (limiting fresh jobs to free slots halved end-to-end
-    /// throughput in the benchmark).
+    /// New jobs are written leased to this process and kept as written while it can hold them. A lease says "this
+    /// may have been sent": after a crash, those still waiting for a slot are marked of unknown outcome too, the price
+    /// of their first attempt needing no read and no lease write (limiting fresh jobs to free slots halved end-to-end
+    /// throughput: docs/performance.md).
     /// </summary>
-    public int FreshCapacity
+    public bool LeaseFresh(IReadOnlyList<LeasedJob> jobs, DateTime now)
     {
-        get
-        {
-            if (!_running) return 0;
-            lock (_lock) return Math.Max(0, FreshLimit - _fresh.Count);
-        }
+        var fresh = _running && jobs.Count > 0 && jobs.Count <= _timers.FreshCapacity;
+        foreach (var (job, webhook) in jobs) job.LeaseUntil = fresh ? DeliveryStore.LeaseEnd(now, webhook) : null;
+        return fresh;
     }
 
     public void EnqueueFresh(IReadOnlyList<LeasedJob> jobs)
     {
         if (!_running) return;
-        var now = Now;
-        lock (_lock)
-        {
-            foreach (var job in jobs)
-            {
-                _fresh[job.Job.Id] = job;
-                AddTimer(job.Job.Id, now);
-            }
-        }
+        _timers.AddFresh(jobs, Now);
         Wake();
     }
 
     public void Enqueue(IReadOnlyCollection<Guid> jobIds)
     {
         if (!_running) return;
-        var now = Now;
-        lock (_lock)
-        {
-            foreach (var id in jobIds) AddTimer(id, now);
-        }
+        _timers.AddAll(jobIds, Now);
         Wake();
     }
 
     public void Schedule(Guid jobId, DateTime dueAt)
     {
         if (!_running || dueAt > Now + MemoryHorizon) return; // the poll takes it up when it comes near
-        lock (_lock) AddTimer(jobId, dueAt);
+        _timers.AddAll([jobId], dueAt);
         Wake();
-    }
-
-    /// <summary>Under the lock. An earlier time wins; a job being sent is asked for again when it is done.</summary>
-    private void AddTimer(Guid id, DateTime due)
-    {
-        if (_busy.Contains(id))
-        {
-            _again.Add(id);
-            return;
-        }
-        if (_waiting.TryGetValue(id, out var existing) && existing <= due) return;
-        _waiting[id] = due;
-        _timers.Enqueue(id, due);
     }
 
     private DateTime Now => _time.GetUtcNow().UtcDateTime;
@@ -156,17 +120,12 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
         // Sends in flight end and are recorded; past the drain time they are abandoned to the next start, whose
         // lease check records them as of unknown outcome.
         var deadline = Now + DrainTimeout;
-        while (Busy() > 0 && Now < deadline && !cancellationToken.IsCancellationRequested)
+        while (_timers.BusyCount > 0 && Now < deadline && !cancellationToken.IsCancellationRequested)
         {
             await Task.Delay(20, CancellationToken.None);
         }
         _sendAbort.Cancel();
         await _recorder.FlushAsync();
-    }
-
-    private int Busy()
-    {
-        lock (_lock) return _busy.Count;
     }
 
     /// <summary>
@@ -204,63 +163,19 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
     public async Task<int> PollAsync(TimeSpan lookahead, CancellationToken ct)
     {
         if (!_running) return 0;
-        var now = Now;
         await using var db = await _dbFactory.CreateDbContextAsync(ct);
-        var due = await DueJobs(db, now + lookahead).Take(PollLimit).ToListAsync(ct);
-        var added = 0;
-        lock (_lock)
-        {
-            foreach (var job in due)
-            {
-                if (_waiting.ContainsKey(job.Id) || _busy.Contains(job.Id)) continue;
-                // A leased job is free just after its lease ends.
-                var at = job.LeaseUntil is { } lease && lease > job.NextAttemptAt ? lease.AddMilliseconds(1) : job.NextAttemptAt!.Value;
-                AddTimer(job.Id, at);
-                added++;
-            }
-        }
+        var due = await DeliveryStore.DueJobs(db, Now + lookahead).Take(PollLimit).ToListAsync(ct);
+        var added = _timers.AddFromDatabase(due);
         if (added > 0) Wake();
         return added;
     }
-
-    public sealed record DueJob(Guid Id, DateTime? NextAttemptAt, DateTime? LeaseUntil);
-
-    /// <summary>
-    /// Pending jobs that may be leased by <paramref name="until"/>, the earliest first; a disabled webhook's jobs are
-    /// held, a deleted webhook's jobs are picked up to be abandoned. <c>Status</c> is compared with a constant so
-    /// that SQLite reads the partial index of Pending jobs.
-    /// </summary>
-    internal static IQueryable<DueJob> DueJobs(AppDbContext db, DateTime until) => db.WebhookJobs.AsNoTracking()
-        .Where(j => j.Status == JobStatus.Pending && j.NextAttemptAt <= until && (j.LeaseUntil == null || j.LeaseUntil < until))
-        .Where(j => j.IsTest || !db.Webhooks.Any(w => w.Id == j.WebhookId && !w.Enabled))
-        .OrderBy(j => j.NextAttemptAt).ThenBy(j => j.Id)
-        .Select(j => new DueJob(j.Id, j.NextAttemptAt, j.LeaseUntil));
 
     private async Task DispatchLoopAsync(CancellationToken ct)
     {
         var batchSize = Math.Max(1, _options.BatchSize);
         while (!ct.IsCancellationRequested)
         {
-            List<Guid> due = [];
-            TimeSpan wait;
-            lock (_lock)
-            {
-                var now = Now;
-                // Slots not promised to a job being leased, sent or recorded: a storm of due retries waits on the
-                // timer, not in a lease that could lapse before its send starts.
-                var free = MaxSends - _taken;
-                while (due.Count < Math.Min(batchSize, free) && _timers.TryPeek(out var id, out var at) && at <= now)
-                {
-                    _timers.Dequeue();
-                    if (!_waiting.TryGetValue(id, out var current) || current != at) continue; // stale
-                    _waiting.Remove(id);
-                    _busy.Add(id);
-                    _taken++;
-                    due.Add(id);
-                }
-                // Nothing due: sleep until the next timer, or until woken (a new job, a free slot), a second at most.
-                wait = free > 0 && _timers.TryPeek(out _, out var next) ? next - now : MaxWait;
-            }
+            var due = _timers.TakeDue(batchSize, Now, MaxWait, out var wait);
             if (due.Count > 0)
             {
                 await TakeUpAsync(due, ct);
@@ -268,6 +183,7 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
             }
             try
             {
+                // Nothing due: sleep until the next timer, or until woken (a new job, a free slot), a second at most.
                 await _wake.WaitAsync(TimeSpan.FromTicks(Math.Clamp(wait.Ticks, 0, MaxWait.Ticks)), ct);
             }
             catch (OperationCanceledException)
@@ -280,24 +196,8 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
     /// <summary>Leases what is not fresh in one transaction and starts a send for each job it holds.</summary>
     private async Task TakeUpAsync(List<Guid> due, CancellationToken ct)
     {
-        var now = Now;
-        var leased = new List<LeasedJob>(due.Count);
-        var toLease = new List<Guid>();
-        Dictionary<Guid, DateTime>? own = null;
-        lock (_lock)
-        {
-            foreach (var id in due)
-            {
-                if (!_fresh.Remove(id, out var job)) toLease.Add(id);
-                else if (job.Job.LeaseUntil > now + FreshLeaseReserve) leased.Add(job);
-                else
-                {
-                    // Waited so long for a send slot that its lease may lapse mid-attempt: renew it.
-                    toLease.Add(id);
-                    (own ??= [])[id] = job.Job.LeaseUntil!.Value;
-                }
-            }
-        }
+        // Fresh jobs that waited so long for a slot that their lease may lapse mid-attempt are leased anew.
+        var (leased, toLease, own) = _timers.SortTaken(due, Now, FreshLeaseReserve);
         if (toLease.Count > 0)
         {
             try
@@ -310,15 +210,7 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
             }
         }
         var sending = leased.Select(l => l.Job.Id).ToHashSet();
-        lock (_lock)
-        {
-            foreach (var id in due)
-            {
-                if (sending.Contains(id)) continue;
-                Release(id);
-                _taken--;
-            }
-        }
+        _timers.GiveBack(due.Where(id => !sending.Contains(id)), Now);
         foreach (var job in leased) _ = SendAsync(job);
     }
 
@@ -335,7 +227,7 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
             finally
             {
                 // The next send need not wait for this one's record.
-                lock (_lock) _taken--;
+                _timers.SendEnded();
                 Wake();
             }
             var recorded = await _recorder.RecordAsync(job, result);
@@ -351,20 +243,10 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
         }
         finally
         {
-            lock (_lock)
-            {
-                Release(job.Job.Id);
-                if (next is { } at && _running && at <= Now + MemoryHorizon) AddTimer(job.Job.Id, at);
-            }
+            var now = Now;
+            _timers.Done(job.Job.Id, now, next is { } at && _running && at <= now + MemoryHorizon ? at : null);
             Wake();
         }
-    }
-
-    /// <summary>Under the lock: the job leaves the busy set; if it was asked for meanwhile, it is due now.</summary>
-    private void Release(Guid id)
-    {
-        _busy.Remove(id);
-        if (_again.Remove(id)) AddTimer(id, Now);
     }
 
     /// <summary>
@@ -373,15 +255,11 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
     /// </summary>
     public async Task<JobAttempt?> AttemptNowAsync(Guid jobId, Func<CancellationToken, Task>? create, CancellationToken ct)
     {
-        lock (_lock)
-        {
-            if (!_busy.Add(jobId)) return null;
-            _waiting.Remove(jobId);
-        }
+        if (!_timers.TryHold(jobId)) return null;
         RecordedAttempt? recorded = null;
         try
         {
-            // Written while busy here: the poll skips it, so this attempt is the only one.
+            // Written while held here: the poll skips it, so this attempt is the only one.
             if (create is not null) await create(ct);
             var leased = await _store.LeaseAsync([jobId], null, ct);
             if (leased.Count == 0) return null;
@@ -391,7 +269,7 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
         }
         finally
         {
-            lock (_lock) Release(jobId);
+            _timers.Unhold(jobId, Now);
             if (recorded?.NextAttemptAt is { } at) Schedule(jobId, at);
         }
     }

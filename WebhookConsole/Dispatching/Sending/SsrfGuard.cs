@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using WebhookConsole.Dispatching.Policy;
 
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Dispatching.Sending;
 
 /// <summary>The destination was refused before a connection was made.</summary>
 public sealed class BlockedDestinationException(string message) : Exception(message);

@@ -1,4 +1,6 @@
-namespace WebhookConsole.Dispatching;
+using WebhookConsole.Dispatching.Ledger;
+
+namespace WebhookConsole.Dispatching.Lanes;
 
 /// <summary>
 /// Where committed jobs are handed for delivery. The one door to the delivery engine: ingestion, retries
@@ -12,10 +14,15 @@ public interface IDeliveryQueue
     void Schedule(Guid jobId, DateTime dueAt);
 
     /// <summary>
-    /// How many new jobs this queue takes right now as <see cref="EnqueueFresh"/> hands them over: written already
-    /// leased to this process, with their rows kept in memory. 0 when this instance does not send.
+    /// Called by ingestion before it writes new jobs: when this queue can take them all as <see cref="EnqueueFresh"/>
+    /// hands them over (written already leased to this process, their rows kept in memory), it sets each job's
+    /// lease and returns true; otherwise it clears the leases and returns false. The lease rule stays in the engine.
     /// </summary>
-    int FreshCapacity => 0;
+    bool LeaseFresh(IReadOnlyList<LeasedJob> jobs, DateTime now)
+    {
+        foreach (var leased in jobs) leased.Job.LeaseUntil = null;
+        return false;
+    }
 
     /// <summary>
     /// Sends one attempt of the job now, if it is Pending, due and free, and returns it once recorded (the Test

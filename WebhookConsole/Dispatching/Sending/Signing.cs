@@ -3,7 +3,7 @@ using System.Text;
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Features.Webhooks;
 
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Dispatching.Sending;
 
 /// <summary>The signing schemes of API.md ("Receivers"), computed per attempt.</summary>
 public static class Signing

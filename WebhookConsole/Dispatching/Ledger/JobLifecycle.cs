@@ -1,9 +1,11 @@
 using Microsoft.EntityFrameworkCore;
-using WebhookConsole.Data;
 using Microsoft.EntityFrameworkCore.Query;
+using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Dispatching.Policy;
+using WebhookConsole.Dispatching.Sending;
 
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Dispatching.Ledger;
 
 /// <summary>The changes a job goes through; <see cref="JobLifecycle.Allows"/> is the table of which may happen from which status.</summary>
 public enum JobChange { Lease, RecordAttempt, Retry, EditedRetry, Callback, Abandon, Purge }

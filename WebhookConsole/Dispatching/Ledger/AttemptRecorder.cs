@@ -1,7 +1,9 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using WebhookConsole.Dispatching.Policy;
+using WebhookConsole.Dispatching.Sending;
 
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Dispatching.Ledger;
 
 /// <summary>
 /// Group commit of attempt records on a short timer. A send hands its outcome over when it ends; the first

@@ -2,15 +2,17 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
-using WebhookConsole.Http;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Dispatching.Ledger;
+using WebhookConsole.Http;
 
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Features.Callbacks;
 
 /// <summary>
 /// <c>PUT /api/v1/notifications/{key}</c>: a receiver that acknowledged a delivery asynchronously reports the
-/// final status (doForms-style). Authenticated with <c>Bearer {webhookId}:{callbackSecret}</c>; idempotent.
+/// final status (doForms-style). The platform's contract calls these notifications; in the console's code they are
+/// status callbacks, and "notifications" are the admins' bell (<c>Features/Notifications</c>). Authenticated with <c>Bearer {webhookId}:{callbackSecret}</c>; idempotent.
 /// </summary>
 public static class CallbackApi
 {

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using WebhookConsole.Data.Entities;
 
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Dispatching.Sending;
 
 public static class SigningSecrets
 {

@@ -2,13 +2,18 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Dispatching.Policy;
+using WebhookConsole.Dispatching.Sending;
 
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Dispatching.Ledger;
 
 /// <summary>A job this worker holds the lease on, with its webhook as it was when leased.</summary>
 public sealed record LeasedJob(WebhookJob Job, Webhook Webhook);
 
 /// <summary>One sent attempt as written: the attempt row, and when the job is due again if it waits for a retry.</summary>
+/// <summary>A Pending job that may be leased soon: when it is due, and the lease it still has.</summary>
+public sealed record DueJob(Guid Id, DateTime? NextAttemptAt, DateTime? LeaseUntil);
+
 public sealed record RecordedAttempt(Guid JobId, JobAttempt Attempt, DateTime? NextAttemptAt);
 
 /// <summary>
@@ -30,6 +35,17 @@ public sealed class DeliveryStore(
     /// no more, so after a crash the lane re-sends the job as soon as it can.
     /// </summary>
     public static DateTime LeaseEnd(DateTime now, Webhook webhook) => now + LeaseLength(webhook);
+
+    /// <summary>
+    /// Pending jobs that may be leased by <paramref name="until"/>, the earliest first; a disabled webhook's jobs are
+    /// held, a deleted webhook's jobs are picked up to be abandoned. <c>Status</c> is compared with a constant so
+    /// that SQLite reads the partial index of Pending jobs.
+    /// </summary>
+    public static IQueryable<DueJob> DueJobs(AppDbContext db, DateTime until) => db.WebhookJobs.AsNoTracking()
+        .Where(j => j.Status == JobStatus.Pending && j.NextAttemptAt <= until && (j.LeaseUntil == null || j.LeaseUntil < until))
+        .Where(j => j.IsTest || !db.Webhooks.Any(w => w.Id == j.WebhookId && !w.Enabled))
+        .OrderBy(j => j.NextAttemptAt).ThenBy(j => j.Id)
+        .Select(j => new DueJob(j.Id, j.NextAttemptAt, j.LeaseUntil));
 
     private static TimeSpan LeaseLength(Webhook webhook) => TimeSpan.FromSeconds(webhook.TimeoutSeconds) + LeaseMargin;
 

@@ -5,8 +5,9 @@ using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Dispatching.Policy;
 
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Dispatching.Sending;
 
 /// <summary>One HTTP try, as sent and as received, or why it did not complete.</summary>
 public sealed record SendResult(

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Dispatching.Sending;
 
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Dispatching.Policy;
 
 /// <summary>What one attempt's result means for its job (API.md, "Receivers").</summary>
 public sealed record DeliveryOutcome(JobStatus Status, TimeSpan? RetryIn, string Summary, bool WebhookGone, bool DeliveryFailed)

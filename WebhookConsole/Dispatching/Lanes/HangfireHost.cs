@@ -1,6 +1,6 @@
 using Hangfire.Logging;
 
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Dispatching.Lanes;
 
 /// <summary>
 /// Hangfire keeps its log provider in a static. Several hosts in one process (the test suite) would leave

@@ -1,4 +1,4 @@
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Dispatching.Lanes;
 
 /// <summary>Asks the recovery sweep to run now rather than at its next tick (a webhook was enabled, jobs were retried).</summary>
 public sealed class RecoverySignal

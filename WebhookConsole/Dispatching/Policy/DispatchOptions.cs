@@ -1,4 +1,4 @@
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Dispatching.Policy;
 
 /// <summary>Section <c>Dispatch</c> (API.md settings).</summary>
 public sealed class DispatchOptions

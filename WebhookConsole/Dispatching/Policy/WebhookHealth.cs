@@ -3,10 +3,10 @@ using Microsoft.Extensions.Options;
 using WebhookConsole.Auditing;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
-using WebhookConsole.Events;
+using WebhookConsole.Dispatching.Ledger;
 using WebhookConsole.Security;
 
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Dispatching.Policy;
 
 /// <summary>
 /// Disables a webhook on the delivery engine's behalf (a 410, or <c>Dispatch:DisableAfterConsecutiveFailures</c>
@@ -14,7 +14,7 @@ namespace WebhookConsole.Dispatching;
 /// for the admins; its jobs are held until it is enabled again.
 /// </summary>
 public sealed class WebhookHealth(
-    IDbContextFactory<AppDbContext> dbFactory, WriteGate gate, WebhookIndex index, AuditLog audit, TimeProvider time, ILogger<WebhookHealth> logger)
+    IDbContextFactory<AppDbContext> dbFactory, WriteGate gate, WebhookChanges changes, AuditLog audit, TimeProvider time, ILogger<WebhookHealth> logger)
 {
     public async Task DisableAsync(Guid webhookId, string reason, CancellationToken ct)
     {
@@ -52,7 +52,7 @@ public sealed class WebhookHealth(
             // Someone saved the webhook at the same moment; the next failure will try again.
             return;
         }
-        index.Invalidate();
+        changes.Changed();
         logger.LogWarning("Disabled webhook {Webhook} ({Id}): {Reason}", w.Name, w.Id, reason);
     }
 }

@@ -2,14 +2,14 @@ using Hangfire;
 using Hangfire.Storage.SQLite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
-using WebhookConsole.Retention;
+using WebhookConsole.Dispatching.Policy;
 
-namespace WebhookConsole.Dispatching;
+namespace WebhookConsole.Dispatching.Lanes;
 
 /// <summary>
 /// The durable lane: Hangfire on Hangfire.Storage.SQLite, in its own file beside the database
-/// (<c>console.db</c> → <c>console.hangfire.db</c>). It runs the periodic work (the recovery sweep, the retention
-/// purge) as recurring jobs and the bulk operations (retry all, abandon all) as background jobs, so they survive a
+/// (<c>console.db</c> → <c>console.hangfire.db</c>). It runs the periodic work (the recovery sweep here, the retention
+/// purge registered by Retention) as recurring jobs and the bulk operations (retry all, abandon all) as background jobs, so they survive a
 /// restart and show in the dashboard with their history. It holds no delivery: deliveries are rows in our
 /// database, sent by the fast lane (<see cref="DeliveryLane"/>). That storage runs about 170 jobs/s with a
 /// second's latency at best and its locks are process-local, so it is the right home for minutes-scale work and
@@ -19,7 +19,6 @@ namespace WebhookConsole.Dispatching;
 public static class DurableLane
 {
     public const string RecoveryJobId = "delivery-recovery";
-    public const string RetentionJobId = "retention-purge";
 
     /// <summary>The Hangfire file for a database: the same name with <c>.hangfire.db</c>, in the same folder.</summary>
     public static string StoragePath(string? connectionString)
@@ -45,8 +44,7 @@ public static class DurableLane
             o.SchedulePollingInterval = TimeSpan.FromSeconds(5);
             o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
         });
-        services.AddTransient<MaintenanceJobs>();
-        services.AddTransient<Features.Jobs.BulkJob>();
+        services.AddTransient<RecoveryJob>();
         services.AddHostedService<RecurringJobsRegistration>();
         return services;
     }
@@ -75,28 +73,20 @@ public static class DurableLane
     }
 
     /// <summary>Registers the recurring jobs at every start, so a new or rebuilt Hangfire file has them at once.</summary>
-    private sealed class RecurringJobsRegistration(IRecurringJobManager recurring, IOptions<RetentionOptions> retention) : IHostedService
+    private sealed class RecurringJobsRegistration(IRecurringJobManager recurring) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            recurring.AddOrUpdate<MaintenanceJobs>(RecoveryJobId, j => j.RecoverAsync(CancellationToken.None), Cron.Minutely());
-            recurring.AddOrUpdate<MaintenanceJobs>(RetentionJobId, j => j.PurgeAsync(CancellationToken.None), RetentionCron(retention.Value.IntervalMinutes));
+            recurring.AddOrUpdate<RecoveryJob>(RecoveryJobId, j => j.RecoverAsync(CancellationToken.None), Cron.Minutely());
             return Task.CompletedTask;
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
-
-    internal static string RetentionCron(int minutes) => minutes switch
-    {
-        <= 1 => Cron.Minutely(),
-        < 60 => Cron.MinuteInterval(minutes),
-        _ => Cron.HourInterval(Math.Min(23, minutes / 60)),
-    };
 }
 
-/// <summary>The recurring jobs of the durable lane.</summary>
-public sealed class MaintenanceJobs(DeliveryLane lane, RetentionService retention, ILogger<MaintenanceJobs> logger)
+/// <summary>The durable lane's recurring job <c>delivery-recovery</c>.</summary>
+public sealed class RecoveryJob(DeliveryLane lane, ILogger<RecoveryJob> logger)
 {
     /// <summary>
     /// The safety net: every Pending job that is due and free and not on the fast lane is put on it. The lane's own
@@ -109,13 +99,5 @@ public sealed class MaintenanceJobs(DeliveryLane lane, RetentionService retentio
         var added = await lane.PollAsync(TimeSpan.Zero, ct);
         if (added > 0) logger.LogWarning("The recovery sweep found {Count} due deliveries the lane did not hold.", added);
         return $"{added} due deliveries put on the lane";
-    }
-
-    [AutomaticRetry(Attempts = 0)]
-    [DisableConcurrentExecution(600)]
-    public async Task<string> PurgeAsync(CancellationToken ct)
-    {
-        var result = await retention.PurgeAsync(ct);
-        return $"purged {result.Jobs} jobs and {result.Events} events";
     }
 }

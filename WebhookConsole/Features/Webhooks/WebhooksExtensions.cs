@@ -1,0 +1,16 @@
+namespace WebhookConsole.Features.Webhooks;
+
+/// <summary>Webhooks: the editor's service and rules, the filter try-out, the Test button, and the API.</summary>
+public static class WebhooksExtensions
+{
+    public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<WebhookService>();
+        builder.Services.AddSingleton<WebhookValidator>();
+        builder.Services.AddSingleton<TryItService>();
+        builder.Services.AddSingleton<TestDelivery>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder app) => app.MapWebhooksApi();
+}

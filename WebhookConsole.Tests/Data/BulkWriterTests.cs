@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Data.Sqlite;
 using WebhookConsole.Tests.TestSupport;
 
 namespace WebhookConsole.Tests.Data;

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Options;
 using WebhookConsole.Auditing;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Data.Search;
+using WebhookConsole.Data.Sqlite;
 using WebhookConsole.Features.Jobs;
 using WebhookConsole.Retention;
 using WebhookConsole.Security;

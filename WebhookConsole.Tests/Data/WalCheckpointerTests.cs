@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using WebhookConsole.Data;
+using WebhookConsole.Data.Sqlite;
 using WebhookConsole.Tests.TestSupport;
 
 namespace WebhookConsole.Tests.Data;

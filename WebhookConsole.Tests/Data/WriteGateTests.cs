@@ -1,4 +1,6 @@
 using WebhookConsole.Data;
+using WebhookConsole.Data.Search;
+using WebhookConsole.Data.Sqlite;
 
 namespace WebhookConsole.Tests.Data;
 

@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Data;
+using WebhookConsole.Data.Search;
 
 namespace WebhookConsole.Tests.TestSupport;
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Data.Sqlite;
 
 namespace WebhookConsole.Data;
 

@@ -1,6 +1,8 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Common;
+using WebhookConsole.Data.Search;
+using WebhookConsole.Data.Sqlite;
 
 namespace WebhookConsole.Data;
 

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Data.Sqlite;
 using WebhookConsole.Dispatching.Lanes;
 using WebhookConsole.Dispatching.Ledger;
 using WebhookConsole.Filtering;

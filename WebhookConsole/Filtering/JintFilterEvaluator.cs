@@ -33,7 +33,7 @@ public sealed class JintFilterEvaluator : IFilterEvaluator
     public JintFilterEvaluator(IOptions<FilteringOptions> options)
     {
         _options = options.Value;
-        _engines = new ThreadLocal<PooledEngine>(() => new PooledEngine(this));
+        _engines = new ThreadLocal<PooledEngine>(() => new PooledEngine(_options));
     }
 
     private sealed record CachedScript(Prepared<Script> Script, bool Reusable);
@@ -140,7 +140,7 @@ public sealed class JintFilterEvaluator : IFilterEvaluator
         PooledEngine? pooled = null;
         try
         {
-            if (!cached.Reusable) return (CreateEngine(() => bindings).Evaluate(cached.Script), null);
+            if (!cached.Reusable) return (PooledEngine.CreateEngine(_options, () => bindings).Evaluate(cached.Script), null);
             pooled = _engines.Value!;
             pooled.Current = bindings;
             return (pooled.Engine.Evaluate(cached.Script), null);
@@ -229,101 +229,6 @@ public sealed class JintFilterEvaluator : IFilterEvaluator
             if (DeclaresAnything(child)) return true;
         }
         return false;
-    }
-
-    /// <summary>One thread's engine: built once, hardened, its bindings reading whichever event is current.</summary>
-    private sealed class PooledEngine
-    {
-        // Freezes everything a script can reach without making it itself: the walk starts at the global object and at
-        // the intrinsics only reachable through instances (the iterator, generator and async prototypes), and follows
-        // every own property (data and accessor, string and symbol keys) and every prototype. A list of names would
-        // miss whatever it did not name (an earlier version froze only the globals, and %ArrayIteratorPrototype%.next
-        // stayed writable). The legacy RegExp statics ($1-$9, lastMatch, input...) are removed first: they are
-        // accessors over the engine's last match, so one event's data would be readable by the next filter.
-        // The walk runs in C#, outside the script limits: on a busy machine a first run in script took over 250 ms.
-        private static readonly Prepared<Script> Seeds = Engine.PrepareScript("""
-            (function () {
-              'use strict';
-              var legacy = ['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9', 'input', '$_', 'lastMatch', '$&',
-                            'lastParen', '$+', 'leftContext', '$`', 'rightContext', "$'"];
-              for (var i = 0; i < legacy.length; i++) delete RegExp[legacy[i]];
-              var p = Object.getPrototypeOf;
-              return [globalThis, p([][Symbol.iterator]()), p(''[Symbol.iterator]()), p(new Map()[Symbol.iterator]()),
-                p(new Set()[Symbol.iterator]()), p('a'.matchAll(/a/g)), p(function* () {}), p(async function () {}),
-                p(async function* () {}), p(async () => {}), p((function* () {})()), p((async function* () {})()),
-                Object.getOwnPropertyDescriptor(Function.prototype, 'caller').get, (function () { return arguments; })()];
-            })()
-            """, strict: true);
-
-        public PooledEngine(JintFilterEvaluator owner)
-        {
-            Engine = owner.CreateEngine(() => Current ?? throw new InvalidOperationException("No event is being evaluated."));
-            var freeze = Engine.Evaluate("Object.freeze");
-            var seeds = Engine.Evaluate(Seeds).AsArray();
-            var pending = new Stack<JsValue>(seeds);
-            var seen = new HashSet<ObjectInstance>(ReferenceEqualityComparer.Instance);
-            while (pending.TryPop(out var value))
-            {
-                if (value is not ObjectInstance o || !seen.Add(o)) continue;
-                if (o.Prototype is { } prototype) pending.Push(prototype);
-                foreach (var key in o.GetOwnPropertyKeys(Types.String | Types.Symbol))
-                {
-                    var d = o.GetOwnProperty(key);
-                    if (d == PropertyDescriptor.Undefined) continue;
-                    if (d.IsAccessorDescriptor())
-                    {
-                        if (d.Get is { } get) pending.Push(get);
-                        if (d.Set is { } set) pending.Push(set);
-                    }
-                    else if (d.Value is { } v) pending.Push(v);
-                }
-                Engine.Call(freeze, JsValue.Undefined, [o]);
-            }
-        }
-
-        public Engine Engine { get; }
-        public ScriptBindings? Current { get; set; }
-    }
-
-    private Engine CreateEngine(Func<ScriptBindings> current)
-    {
-        var engine = new Engine(o => o
-            .Strict()
-            .LimitRecursion(_options.MaxRecursionDepth)
-            .TimeoutInterval(TimeSpan.FromMilliseconds(_options.TimeoutMilliseconds))
-            .MaxStatements(_options.MaxStatements)
-            .LimitMemory(_options.MemoryLimitBytes)
-            .MaxArraySize((uint)100_000)
-            // .NET regexes backtrack: without this, /^(a+)+$/ on form input ran 10 s against a 250 ms limit.
-            .RegexTimeoutInterval(TimeSpan.FromMilliseconds(_options.TimeoutMilliseconds))
-            .DisableStringCompilation());
-        AllocationGuards.Install(engine, _options.MemoryLimitBytes);
-        foreach (var name in ScriptBindings.AllBindings)
-        {
-            var binding = name;
-            engine.SetValue(binding, new ClrFunction(engine, binding, (_, args) =>
-            {
-                var bindings = current();
-                if (!bindings.IsAvailable(binding))
-                {
-                    throw new BindingUnavailableException(
-                        $"{binding}() is not available for {bindings.Type} events; available: {string.Join(", ", bindings.Available.Select(b => b + "()"))}.");
-                }
-                var key = args.Length > 0 && !args[0].IsUndefined() ? TypeConverter.ToString(args[0]) : "";
-                return ToJs(engine, bindings.Lookup(binding, key));
-            }));
-        }
-        return engine;
-    }
-
-    private static JsValue ToJs(Engine engine, BindingValue value)
-    {
-        if (value.Text is not null) return new JsString(value.Text);
-        if (value.Number is { } n) return new JsNumber(n);
-        if (value.Boolean is { } b) return b ? JsBoolean.True : JsBoolean.False;
-        if (value.Json is { } json) return new JsonParser(engine).Parse(json.GetRawText());
-        // Missing keys read as "", so form('attribute:X').indexOf('Y') is false rather than an error.
-        return JsString.Empty;
     }
 }
 

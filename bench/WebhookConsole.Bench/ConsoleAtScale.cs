@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using WebhookConsole.Auditing;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Data.Search;
+using WebhookConsole.Data.Sqlite;
 using WebhookConsole.Dispatching.Lanes;
 using WebhookConsole.Features.Jobs;
 

@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Auditing;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Data.Search;
+using WebhookConsole.Data.Sqlite;
 using WebhookConsole.Dispatching.Lanes;
 using WebhookConsole.Dispatching.Ledger;
 using WebhookConsole.Features.Jobs;

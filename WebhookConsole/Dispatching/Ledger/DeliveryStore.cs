@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Data.Sqlite;
 using WebhookConsole.Dispatching.Policy;
 using WebhookConsole.Dispatching.Sending;
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using WebhookConsole.Auditing;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Data.Sqlite;
 using WebhookConsole.Dispatching.Ledger;
 using WebhookConsole.Security;
 

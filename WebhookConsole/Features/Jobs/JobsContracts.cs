@@ -34,3 +34,16 @@ public sealed record AttemptDetail(int Number, string Trigger, string? Triggered
 }
 
 public sealed record BulkRetryReply(int Retried);
+
+/// <summary>
+/// A retry, optionally edited: a new path and query (the origin stays the job's) and/or body; or, with
+/// <paramref name="UseCurrentWebhook"/>, the URL and headers rendered again from the webhook as it is now.
+/// </summary>
+public sealed record RetryRequest(string? Url, string? Body, bool UseCurrentWebhook = false);
+
+public enum ActionStatus { Ok, NotFound, Invalid, Conflict }
+
+public sealed record ActionResult(ActionStatus Status, string Message);
+
+/// <summary>A webhook as the jobs console's filter lists it.</summary>
+public sealed record WebhookChoice(Guid Id, string Name);

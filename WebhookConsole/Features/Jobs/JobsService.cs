@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Auditing;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Data.Search;
 using WebhookConsole.Dispatching.Lanes;
 using WebhookConsole.Dispatching.Ledger;
 using WebhookConsole.Filtering;
@@ -12,26 +13,6 @@ using WebhookConsole.Security;
 
 namespace WebhookConsole.Features.Jobs;
 
-public enum StatusClass { Any, Success2xx, Redirect3xx, Client4xx, Server5xx, NoResponse }
-
-public sealed record JobQuery(
-    JobStatus? Status = null, IReadOnlyCollection<JobStatus>? Statuses = null, Guid? WebhookId = null, string? Type = null, string? Action = null,
-    StatusClass StatusClass = StatusClass.Any, DateTime? From = null, DateTime? To = null, string? Text = null, int Limit = 50, string? PageToken = null);
-
-public sealed record JobRow(Guid Id, Guid WebhookId, string WebhookName, Guid? EventId, string EventType, string EventAction, JobStatus Status,
-    string? Summary, int AttemptCount, string Url, DateTime CreatedAt, DateTime? NextAttemptAt, DateTime? CompletedAt, bool Edited);
-
-public sealed record JobPage(IReadOnlyList<JobRow> Items, string? NextPageToken);
-
-/// <summary>
-/// A retry, optionally edited: a new path and query (the origin stays the job's) and/or body; or, with
-/// <paramref name="UseCurrentWebhook"/>, the URL and headers rendered again from the webhook as it is now.
-/// </summary>
-public sealed record RetryRequest(string? Url, string? Body, bool UseCurrentWebhook = false);
-
-public enum ActionStatus { Ok, NotFound, Invalid, Conflict }
-
-public sealed record ActionResult(ActionStatus Status, string Message);
 
 /// <summary>
 /// The webhook jobs console's reads and actions, for the pages and the API alike. Lists are newest first
@@ -65,7 +46,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         rows ??= await ListQuery(db, q, limit + 1).ToListAsync(ct);
         var more = rows.Count > limit;
         if (more) rows.RemoveAt(rows.Count - 1);
-        return new JobPage(rows, more ? EncodeToken(rows[^1].CreatedAt, rows[^1].Id) : null);
+        return new JobPage(rows, more ? JobFilter.EncodeToken(rows[^1].CreatedAt, rows[^1].Id) : null);
     }
 
     /// <summary>
@@ -76,10 +57,10 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
     {
         var now = time.GetUtcNow().UtcDateTime;
         var source = indexed && IsIndexedSearch(q)
-            ? db.JobsMatching(JobSearch.Phrase(q.Text!.Trim())!, q.From ?? now - DefaultSearchWindow)
+            ? db.JobsMatching(JobSearch.Phrase(q.Text!.Trim())!, q.From ?? now - JobFilter.DefaultSearchWindow)
             : db.WebhookJobs;
-        var query = Filter(source.AsNoTracking(), q, now, window: !(indexed && IsIndexedSearch(q)));
-        if (DecodeToken(q.PageToken) is { } after)
+        var query = JobFilter.Apply(source.AsNoTracking(), q, now, window: !(indexed && IsIndexedSearch(q)));
+        if (JobFilter.DecodeToken(q.PageToken) is { } after)
         {
             query = query.Where(j => j.CreatedAt < after.CreatedAt || (j.CreatedAt == after.CreatedAt && j.Id.CompareTo(after.Id) < 0));
         }
@@ -100,12 +81,6 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
             .GroupBy(j => j.Status == JobStatus.Succeeded).Select(g => new { Ok = g.Key, Count = g.Count() }).ToListAsync(ct);
         return (counts.Sum(c => c.Count), counts.Where(c => c.Ok).Sum(c => c.Count));
     }
-
-    /// <summary>
-    /// Text that the word index cannot find (it starts or ends inside a word) is scanned for this far back when
-    /// no range is given, so the scan reads a bounded slice of the history.
-    /// </summary>
-    public static readonly TimeSpan DefaultSearchWindow = TimeSpan.FromDays(7);
 
     /// <summary>Counts per tab, capped: past the cap a count costs more than it tells.</summary>
     public async Task<(int All, int Failures, int Pending)> CountsAsync(int cap = 10_000, CancellationToken ct = default)
@@ -222,7 +197,6 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         return new(ActionStatus.Ok, "Abandoned.");
     }
 
-
     /// <summary>Retries every job matching the filter (default: the failures), in batches. Returns how many.</summary>
     public async Task<int> RetryManyAsync(Actor actor, JobQuery filter, IProgress<int>? progress = null, CancellationToken ct = default)
     {
@@ -238,7 +212,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var now = time.GetUtcNow().UtcDateTime;
-            var candidates = Filter(db.WebhookJobs, q, now);
+            var candidates = JobFilter.Apply(db.WebhookJobs, q, now);
             if (afterAt is { } at) candidates = candidates.Where(j => j.CreatedAt > at || (j.CreatedAt == at && j.Id.CompareTo(afterId) > 0));
             var batch = await candidates.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).Select(j => new { j.Id, j.CreatedAt, j.Status }).Take(500).ToListAsync(ct);
             if (batch.Count == 0) break;
@@ -281,7 +255,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var now = time.GetUtcNow().UtcDateTime;
-            var ids = await Filter(db.WebhookJobs, q, now).Where(j => JobLifecycle.Abandonable.Contains(j.Status))
+            var ids = await JobFilter.Apply(db.WebhookJobs, q, now).Where(j => JobLifecycle.Abandonable.Contains(j.Status))
                 .Select(j => j.Id).Take(500).ToListAsync(ct);
             if (ids.Count == 0) break;
             await db.WebhookJobs.Where(j => ids.Contains(j.Id)).ExecuteUpdateAsync(s => JobLifecycle.Abandon(s, null, now), ct);
@@ -294,43 +268,6 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
             await db.SaveChangesAsync(CancellationToken.None);
         }
         return total;
-    }
-
-    private static IQueryable<WebhookJob> Filter(IQueryable<WebhookJob> query, JobQuery q, DateTime now, bool window = true)
-    {
-        if (q.Status is { } status) query = query.Where(j => j.Status == status);
-        if (q.Statuses is { Count: > 0 } statuses) query = query.Where(j => statuses.Contains(j.Status));
-        // The status indexes hold only the unfinished jobs (WebhookJobConfiguration); SQLite uses a partial index
-        // only when the query states its condition.
-        if ((q.Status ?? q.Statuses?.FirstOrDefault()) is { } && q.Status != JobStatus.Succeeded && q.Statuses?.Contains(JobStatus.Succeeded) != true)
-        {
-            query = query.Where(j => j.Status != JobStatus.Succeeded);
-        }
-        if (q.WebhookId is { } webhookId) query = query.Where(j => j.WebhookId == webhookId);
-        if (!string.IsNullOrEmpty(q.Type)) query = query.Where(j => j.EventType == q.Type);
-        if (!string.IsNullOrEmpty(q.Action)) query = query.Where(j => j.EventAction == q.Action);
-        if (q.From is { } from) query = query.Where(j => j.CreatedAt >= from);
-        if (q.To is { } to) query = query.Where(j => j.CreatedAt < to);
-        query = q.StatusClass switch
-        {
-            StatusClass.Success2xx => query.Where(j => j.LastStatusCode >= 200 && j.LastStatusCode < 300),
-            StatusClass.Redirect3xx => query.Where(j => j.LastStatusCode >= 300 && j.LastStatusCode < 400),
-            StatusClass.Client4xx => query.Where(j => j.LastStatusCode >= 400 && j.LastStatusCode < 500),
-            StatusClass.Server5xx => query.Where(j => j.LastStatusCode >= 500),
-            StatusClass.NoResponse => query.Where(j => j.LastStatusCode == null && j.AttemptCount > 0),
-            _ => query,
-        };
-        if (!string.IsNullOrWhiteSpace(q.Text))
-        {
-            var text = q.Text.Trim();
-            if (q.From is null && window)
-            {
-                var since = now - DefaultSearchWindow;
-                query = query.Where(j => j.CreatedAt >= since);
-            }
-            query = query.Where(j => j.Url.Contains(text) || j.RequestBody.Contains(text) || j.Attempts.Any(a => a.ResponseBodyLength > 0 && a.ResponseBody != null && a.ResponseBody.Contains(text)));
-        }
-        return query;
     }
 
     private static string? ValidateJson(string body)
@@ -346,27 +283,4 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         }
     }
 
-    private static string EncodeToken(DateTime createdAt, Guid id) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{createdAt.Ticks}:{id}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static (DateTime CreatedAt, Guid Id)? DecodeToken(string? token)
-    {
-        if (string.IsNullOrEmpty(token)) return null;
-        try
-        {
-            var padded = token.Replace('-', '+').Replace('_', '/');
-            padded += new string('=', (4 - padded.Length % 4) % 4);
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split(':');
-            return (new DateTime(long.Parse(parts[0]), DateTimeKind.Utc), Guid.Parse(parts[1]));
-        }
-        catch (Exception ex) when (ex is FormatException or IndexOutOfRangeException or ArgumentException or OverflowException)
-        {
-            throw new InvalidPageTokenException();
-        }
-    }
 }
-
-public sealed class InvalidPageTokenException() : Exception("The page token is not one this API gave out; start again without it.");
-
-/// <summary>A webhook as the jobs console's filter lists it.</summary>
-public sealed record WebhookChoice(Guid Id, string Name);

@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
-namespace WebhookConsole.Data;
+namespace WebhookConsole.Data.Sqlite;
 
 /// <summary>
 /// Copies the write-ahead log back into the database file a few times a second, on its own thread. SQLite

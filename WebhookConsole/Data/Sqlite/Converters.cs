@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
-namespace WebhookConsole.Data;
+namespace WebhookConsole.Data.Sqlite;
 
 /// <summary>
 /// SQLite stores a date as the UTC ticks (an 8-byte integer) rather than EF's default 27-character text: every
@@ -24,21 +24,3 @@ public sealed class UtcTicksConverter() : ValueConverter<DateTime, long>(
 public sealed class GuidBytesConverter() : ValueConverter<Guid, byte[]>(
     v => v.ToByteArray(true),
     v => new Guid(v, true));
-
-public static class JsonColumn
-{
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
-
-    /// <summary>Stores a small value object (headers, aliases, scopes) as one JSON text column.</summary>
-    public static PropertyBuilder<T> HasJsonConversion<T>(this PropertyBuilder<T> property) where T : class, new()
-    {
-        property.HasConversion(
-            v => JsonSerializer.Serialize(v, Options),
-            v => string.IsNullOrEmpty(v) ? new T() : JsonSerializer.Deserialize<T>(v, Options) ?? new T(),
-            new ValueComparer<T>(
-                (a, b) => JsonSerializer.Serialize(a, Options) == JsonSerializer.Serialize(b, Options),
-                v => JsonSerializer.Serialize(v, Options).GetHashCode(),
-                v => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(v, Options), Options)!));
-        return property;
-    }
-}

@@ -1,8 +1,9 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Data.Sqlite;
 
-namespace WebhookConsole.Data;
+namespace WebhookConsole.Data.Search;
 
 /// <summary>
 /// The jobs console's text search through the word index: SQLite FTS5 tables in their own file beside the

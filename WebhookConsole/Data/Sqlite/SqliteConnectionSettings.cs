@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
-namespace WebhookConsole.Data;
+namespace WebhookConsole.Data.Sqlite;
 
 /// <summary>How hard SQLite makes sure a commit is on disk (<c>Database:Synchronous</c>).</summary>
 public enum SqliteSynchronous { Normal, Full }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace WebhookConsole.Data;
+namespace WebhookConsole.Data.Sqlite;
 
 /// <summary>
 /// SQLite lets one connection write at a time. Writers that meet SQLITE_BUSY are retried by

@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using SQLitePCL;
 
-namespace WebhookConsole.Data;
+namespace WebhookConsole.Data.Sqlite;
 
 /// <summary>
 /// Inserts and updates many rows of one entity type through one prepared statement, inside the context's

@@ -188,7 +188,7 @@ public sealed class EventProcessor : IAsyncDisposable
             if (decision.Outcome == OutcomeKind.Fired)
             {
                 // The job is the fired outcome's record (Event.Outcomes).
-                var job = NewJob(w, row, e, decision.Url!, now);
+                var job = JobLifecycle.NewJob(new PayloadInput(Guid.Empty, w, e.Type, e.Action, e.Kapp, e.Form, e.OccurredAt, e.Context), decision.Url!, now, row.Id);
                 jobs.Add(new LeasedJob(job, w));
                 jobRefs.Add(new JobRef(job.Id, w.Name, "pending"));
                 continue;
@@ -206,26 +206,6 @@ public sealed class EventProcessor : IAsyncDisposable
         jobRefs.Sort((a, b) => StringComparer.OrdinalIgnoreCase.Compare(a.Webhook, b.Webhook));
         skipped.Sort((a, b) => StringComparer.OrdinalIgnoreCase.Compare(a.Webhook, b.Webhook));
         return new Prepared(e, row, jobs, new EventReply(row.Id, jobRefs, skipped));
-    }
-
-    private static WebhookJob NewJob(Webhook w, Event row, ValidEvent e, string url, DateTime now)
-    {
-        var id = Guid.CreateVersion7();
-        var body = PayloadBuilder.Build(new PayloadInput(id, w, e.Type, e.Action, e.Kapp, e.Form, e.OccurredAt, e.Context));
-        var job = new WebhookJob
-        {
-            Id = id,
-            WebhookId = w.Id,
-            EventId = row.Id,
-            WebhookName = w.Name,
-            EventType = e.Type,
-            EventAction = e.Action,
-            Url = url,
-            RequestHeaders = JobRequest.Headers(w),
-            RequestBody = body,
-        };
-        JobLifecycle.Create(job, now);
-        return job;
     }
 
     /// <summary>The replies first given to events with these client ids inside the window.</summary>

@@ -11,10 +11,10 @@ namespace WebhookConsole.Dispatching.Ledger;
 /// <summary>A job this worker holds the lease on, with its webhook as it was when leased.</summary>
 public sealed record LeasedJob(WebhookJob Job, Webhook Webhook);
 
-/// <summary>One sent attempt as written: the attempt row, and when the job is due again if it waits for a retry.</summary>
 /// <summary>A Pending job that may be leased soon: when it is due, and the lease it still has.</summary>
 public sealed record DueJob(Guid Id, DateTime? NextAttemptAt, DateTime? LeaseUntil);
 
+/// <summary>One sent attempt as written: the attempt row, and when the job is due again if it waits for a retry.</summary>
 public sealed record RecordedAttempt(Guid JobId, JobAttempt Attempt, DateTime? NextAttemptAt);
 
 /// <summary>
@@ -111,7 +111,7 @@ public sealed class DeliveryStore(
         {
             JobId = job.Id,
             Number = job.AttemptCount,
-            Trigger = job.IsTest ? AttemptTrigger.Test : job.PendingTrigger ?? AttemptTrigger.Schedule,
+            Trigger = TriggerOf(job),
             TriggeredBy = job.PendingTriggeredBy,
             StartedAt = leasedAt,
             Url = job.Url,
@@ -143,12 +143,7 @@ public sealed class DeliveryStore(
     public async Task<List<RecordedAttempt>> RecordAsync(IReadOnlyList<(LeasedJob Leased, SendResult Result)> sent)
     {
         var opts = options.Value;
-        var recorded = new List<RecordedAttempt>(sent.Count);
-        var gone = new Dictionary<Guid, string>();
-        // Consecutive failures per webhook: a success resets the count, so only failures after the last success add up.
-        var streaks = new Dictionary<Guid, (bool Reset, int Failures)>();
-        List<(Guid Id, int Failures)> overThreshold = [];
-
+        var tally = new HealthTally();
         // Everything but the writes happens before the gate: other writers wait only for the database work.
         var attempts = new List<JobAttempt>(sent.Count);
         var jobs = new List<WebhookJob>(sent.Count);
@@ -156,89 +151,60 @@ public sealed class DeliveryStore(
         {
             var number = job.AttemptCount + 1;
             var outcome = DeliveryOutcome.Decide(result, webhook.AsyncAck, number, opts.EffectiveRetryDelays, opts.RetryJitter, opts.MaxRetryAfterSeconds, job.IsTest);
-            var attempt = new JobAttempt
-            {
-                JobId = job.Id,
-                Number = number,
-                Trigger = job.IsTest ? AttemptTrigger.Test : job.PendingTrigger ?? AttemptTrigger.Schedule,
-                TriggeredBy = job.PendingTriggeredBy,
-                StartedAt = result.StartedAt,
-                DurationMs = result.DurationMs,
-                Url = job.StoredUrl(result.Url),
-                RequestHeaders = result.RequestHeaders,
-                RequestBody = job.StoredBody(result.RequestBody),
-                StatusCode = result.StatusCode,
-                ResponseHeaders = result.ResponseHeaders,
-                ResponseBody = result.ResponseBody,
-                ResponseBodyLength = result.ResponseBodyLength,
-                ErrorKind = result.ErrorKind,
-                Error = result.Error,
-            };
+            var attempt = Attempt(job, number, result);
+            JobLifecycle.RecordAttempt(job, number, outcome, result, time.GetUtcNow().UtcDateTime);
             attempts.Add(attempt);
             jobs.Add(job);
-
-            JobLifecycle.RecordAttempt(job, number, outcome, result, time.GetUtcNow().UtcDateTime);
-
-            recorded.Add(new RecordedAttempt(job.Id, attempt, job.NextAttemptAt));
-            // Only the schedule's own attempts speak for the receiver's health: a test, or a retry a person asked for
-            // (perhaps to a path they typed), neither disables the webhook nor counts toward the threshold.
-            if (attempt.Trigger != AttemptTrigger.Schedule) continue;
-            if (outcome.WebhookGone) gone.TryAdd(webhook.Id, $"receiver answered {result.Summary}");
-            streaks[webhook.Id] = outcome.DeliveryFailed
-                ? streaks.TryGetValue(webhook.Id, out var h) ? h with { Failures = h.Failures + 1 } : (false, 1)
-                : (true, 0);
+            tally.Count(webhook.Id, attempt, outcome, result.Summary);
         }
 
+        HashSet<Guid> ended;
         using (await gate.EnterAsync())
         {
             await using var db = await dbFactory.CreateDbContextAsync();
             await using var tx = await db.Database.BeginTransactionAsync();
-            await db.InsertAsync(attempts);
-            var ended = await db.UpdateAsync(jobs, JobColumns, "\"Status\" = 'Pending'");
-            if (ended.Count > 0)
-            {
-                await db.UpdateAsync(ended, CountColumns);
-                var endedIds = ended.Select(j => j.Id).ToHashSet();
-                recorded = recorded.Select(r => endedIds.Contains(r.JobId) ? r with { NextAttemptAt = null } : r).ToList();
-            }
-
-            // The usual case, a webhook whose last delivery succeeded, is one statement for all of them.
-            var healthy = streaks.Where(h => h.Value is (true, 0)).Select(h => h.Key).ToList();
-            if (healthy.Count > 0)
-            {
-                await db.Webhooks.Where(w => healthy.Contains(w.Id) && w.ConsecutiveFailures != 0)
-                    .ExecuteUpdateAsync(s => s.SetProperty(w => w.ConsecutiveFailures, 0));
-            }
-            foreach (var (webhookId, (reset, failures)) in streaks.Where(h => h.Value is not (true, 0)))
-            {
-                if (reset)
-                {
-                    await db.Webhooks.Where(w => w.Id == webhookId && w.ConsecutiveFailures != failures)
-                        .ExecuteUpdateAsync(s => s.SetProperty(w => w.ConsecutiveFailures, failures));
-                }
-                else
-                {
-                    await db.Webhooks.Where(w => w.Id == webhookId)
-                        .ExecuteUpdateAsync(s => s.SetProperty(w => w.ConsecutiveFailures, w => w.ConsecutiveFailures + failures));
-                }
-            }
-            var threshold = opts.DisableAfterConsecutiveFailures;
-            var failing = streaks.Where(h => h.Value.Failures > 0).Select(h => h.Key).ToList();
-            if (threshold > 0 && failing.Count > 0)
-            {
-                overThreshold = (await db.Webhooks.Where(w => failing.Contains(w.Id) && w.Enabled && w.ConsecutiveFailures >= threshold)
-                    .Select(w => new { w.Id, w.ConsecutiveFailures }).ToListAsync()).Select(w => (w.Id, w.ConsecutiveFailures)).ToList();
-            }
+            ended = await WriteAttemptsAsync(db, attempts, jobs);
+            await tally.WriteAsync(db, opts.DisableAfterConsecutiveFailures);
             await tx.CommitAsync();
         }
+        await tally.DisableAsync(health);
+        if (logger.IsEnabled(LogLevel.Debug)) logger.LogDebug("Recorded {Count} attempts", attempts.Count);
+        // A job that had already left Pending (abandoned while in flight) is due for nothing.
+        return attempts.Select((a, i) => new RecordedAttempt(a.JobId, a, ended.Contains(a.JobId) ? null : jobs[i].NextAttemptAt)).ToList();
+    }
 
-        foreach (var (webhookId, reason) in gone) await health.DisableAsync(webhookId, reason, CancellationToken.None);
-        foreach (var (webhookId, failures) in overThreshold.Where(w => !gone.ContainsKey(w.Id)))
-        {
-            await health.DisableAsync(webhookId, $"{failures} consecutive failed deliveries", CancellationToken.None);
-        }
-        if (logger.IsEnabled(LogLevel.Debug)) logger.LogDebug("Recorded {Count} attempts", recorded.Count);
-        return recorded;
+    /// <summary>The attempt row for one send: what went out (as the job stores it) and what came back.</summary>
+    private static JobAttempt Attempt(WebhookJob job, int number, SendResult result) => new()
+    {
+        JobId = job.Id,
+        Number = number,
+        Trigger = TriggerOf(job),
+        TriggeredBy = job.PendingTriggeredBy,
+        StartedAt = result.StartedAt,
+        DurationMs = result.DurationMs,
+        Url = job.StoredUrl(result.Url),
+        RequestHeaders = result.RequestHeaders,
+        RequestBody = job.StoredBody(result.RequestBody),
+        StatusCode = result.StatusCode,
+        ResponseHeaders = result.ResponseHeaders,
+        ResponseBody = result.ResponseBody,
+        ResponseBodyLength = result.ResponseBodyLength,
+        ErrorKind = result.ErrorKind,
+        Error = result.Error,
+    };
+
+    private static AttemptTrigger TriggerOf(WebhookJob job) => job.IsTest ? AttemptTrigger.Test : job.PendingTrigger ?? AttemptTrigger.Schedule;
+
+    /// <summary>
+    /// Inserts the attempts and updates their jobs while they are Pending; a job that left Pending in the meantime
+    /// gets only its counts. Returns the ids of those that had left.
+    /// </summary>
+    private static async Task<HashSet<Guid>> WriteAttemptsAsync(AppDbContext db, List<JobAttempt> attempts, List<WebhookJob> jobs)
+    {
+        await db.InsertAsync(attempts);
+        var ended = await db.UpdateAsync(jobs, JobColumns, "\"Status\" = 'Pending'");
+        if (ended.Count > 0) await db.UpdateAsync(ended, CountColumns);
+        return ended.Select(j => j.Id).ToHashSet();
     }
 
     private static readonly string[] JobColumns =
@@ -253,5 +219,4 @@ public sealed class DeliveryStore(
     [
         nameof(WebhookJob.AttemptCount), nameof(WebhookJob.LastStatusCode), nameof(WebhookJob.LastErrorKind), nameof(WebhookJob.LeaseUntil), nameof(WebhookJob.UpdatedAt),
     ];
-
 }

@@ -4,6 +4,8 @@ using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Dispatching.Policy;
 using WebhookConsole.Dispatching.Sending;
+using WebhookConsole.Http;
+using WebhookConsole.Payloads;
 
 namespace WebhookConsole.Dispatching.Ledger;
 
@@ -42,6 +44,33 @@ public static class JobLifecycle
     };
 
     public static string Summary(string text) => text.Length <= SummaryLength ? text : text[..(SummaryLength - 1)] + "…";
+
+    /// <summary>
+    /// A new job of <paramref name="input"/>'s webhook for its event, Pending and due now: the payload built for the
+    /// job's id, the headers as the webhook has them (secret ones masked, their values added at send time). A job
+    /// with <paramref name="testBy"/> is the Test button's: it stands for no event and never counts toward health.
+    /// </summary>
+    public static WebhookJob NewJob(PayloadInput input, string url, DateTime now, Guid? eventId = null, string? testBy = null)
+    {
+        var id = Guid.CreateVersion7();
+        var w = input.Webhook;
+        var job = new WebhookJob
+        {
+            Id = id,
+            WebhookId = w.Id,
+            EventId = eventId,
+            WebhookName = w.Name,
+            EventType = input.Type,
+            EventAction = input.Action,
+            Url = url,
+            RequestHeaders = JobRequest.Headers(w),
+            RequestBody = PayloadBuilder.Build(input with { JobId = id }),
+            IsTest = testBy is not null,
+            PendingTriggeredBy = testBy,
+        };
+        Create(job, now);
+        return job;
+    }
 
     /// <summary>A new job: Pending, due at <paramref name="dueAt"/>.</summary>
     public static void Create(WebhookJob job, DateTime now, DateTime? dueAt = null)

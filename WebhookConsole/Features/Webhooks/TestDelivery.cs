@@ -33,21 +33,8 @@ public sealed class TestDelivery(IDbContextFactory<AppDbContext> dbFactory, IFil
         if (url.Error is { } error) return new TestResult(null, false, null, 0, $"The URL template fails on the sample event: {error}", null, "template", error.ToString());
 
         var now = time.GetUtcNow().UtcDateTime;
-        var id = Guid.CreateVersion7();
-        var job = new WebhookJob
-        {
-            Id = id,
-            WebhookId = w.Id,
-            WebhookName = w.Name,
-            EventType = w.Type,
-            EventAction = w.Event,
-            Url = url.Value!,
-            RequestHeaders = JobRequest.Headers(w),
-            RequestBody = PayloadBuilder.Build(new PayloadInput(id, w, w.Type, w.Event, kapp, w.Form, now, context)),
-            IsTest = true,
-            PendingTriggeredBy = actor.Name,
-        };
-        JobLifecycle.Create(job, now);
+        var job = JobLifecycle.NewJob(new PayloadInput(Guid.Empty, w, w.Type, w.Event, kapp, w.Form, now, context), url.Value!, now, testBy: actor.Name);
+        var id = job.Id;
         db.WebhookJobs.Add(job);
         var attempt = await lane.AttemptNowAsync(id, db.SaveChangesAsync, ct);
         if (attempt is null) return new TestResult(id, false, null, 0, "The test could not be sent.", null, null, null);

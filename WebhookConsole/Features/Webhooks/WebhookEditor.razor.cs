@@ -1,12 +1,9 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
-using WebhookConsole.Catalog;
-using WebhookConsole.Components.Shared;
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Dispatching.Sending;
-using WebhookConsole.Events;
-using WebhookConsole.Filtering;
+using WebhookConsole.Features.Webhooks.Editor;
 using WebhookConsole.Security;
 
 namespace WebhookConsole.Features.Webhooks;
@@ -16,7 +13,7 @@ public partial class WebhookEditor
     private WebhookForm? _form;
     private WebhookView? _view;
     private MudForm? _mudForm;
-    private CodeEditor? _filterEditor;
+    private FilterSection? _filter;
     [Inject] private ICurrentUser Me { get; set; } = default!;
     private Actor? _actor;
     private bool _canEdit;
@@ -25,15 +22,13 @@ public partial class WebhookEditor
     private bool _saving;
     private string? _conflict;
     private string? _summary;
-    private string? _filterError;
     private bool _testing;
     private TestResult? _test;
-    private IDictionary<string, string[]> _errors = new Dictionary<string, string[]>();
+    private FieldErrors _errors = FieldErrors.None;
 
     [Parameter] public Guid? Id { get; set; }
     [CascadingParameter] private Task<AuthenticationState> AuthState { get; set; } = default!;
     [Inject] private WebhookService Webhooks { get; set; } = default!;
-    [Inject] private IFilterEvaluator Filters { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private TestDelivery Tester { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
@@ -63,74 +58,13 @@ public partial class WebhookEditor
         _form = _view is null ? null : WebhookForm.From(_view);
         _conflict = null;
         _summary = null;
-        _filterError = null;
-        _errors = new Dictionary<string, string[]>();
-    }
-
-    private bool Has(string field) => _errors.ContainsKey(field);
-
-    private string? ErrorOf(string field) => _errors.TryGetValue(field, out var messages) ? string.Join(" ", messages) : null;
-
-    private void ScopeChanged(WebhookScope scope)
-    {
-        _form!.Scope = scope;
-        var first = EventCatalog.ForScope(scope).First();
-        if (EventCatalog.Find(_form.Type)?.Scope != scope) TypeChanged(first.Type);
-    }
-
-    private void TypeChanged(string type)
-    {
-        _form!.Type = type;
-        var info = EventCatalog.Find(type);
-        if (info is not null && !info.Actions.Contains(_form.Event)) _form.Event = info.Actions.Contains("Submitted") ? "Submitted" : info.Actions[0];
-        if (info?.HasForm != true) _form.Form = "";
-    }
-
-    private void SchemeChanged(SigningScheme scheme)
-    {
-        var previous = _form!.SigningScheme;
-        _form.SigningScheme = scheme;
-        // A Standard Webhooks secret has its own format: offer a fresh one when switching to or from it.
-        if (scheme != SigningScheme.None && (_form.NewSecret is not null || !_form.HasSecret || (previous == SigningScheme.Standard) != (scheme == SigningScheme.Standard)))
-        {
-            _form.NewSecret = SigningSecrets.Generate(scheme);
-        }
-    }
-
-    private void GenerateSecret() => _form!.NewSecret = SigningSecrets.Generate(_form.SigningScheme);
-
-    private void FilterChanged(string value)
-    {
-        _form!.Filter = value;
-        _filterError = Filters.ValidateFilter(value)?.ToString();
-        _errors.Remove("filter");
+        _errors = FieldErrors.None;
     }
 
     /// <summary>The filter as the editor holds it now, even if its last change event is still on its way.</summary>
     private async Task FlushFilterAsync()
     {
-        if (_filterEditor is not null) await _filterEditor.FlushAsync();
-    }
-
-    private async Task InsertAsync(string text)
-    {
-        if (_filterEditor is not null) await _filterEditor.InsertAsync(text);
-    }
-
-    private IEnumerable<string> BindingExamples()
-    {
-        var bindings = _form?.TypeInfo?.Bindings ?? [];
-        foreach (var b in bindings)
-        {
-            switch (b)
-            {
-                case "event": yield return "event('action')"; break;
-                case "values": yield return "values('Field Name')"; break;
-                case "submission": yield return "submission('coreState')"; yield return "submission('createdBy')"; break;
-                case "user": yield return "user('username')"; yield return "user('email')"; yield return "user('attribute:Department')"; break;
-                default: yield return $"{b}('slug')"; yield return $"{b}('name')"; yield return $"{b}('attribute:Name')"; break;
-            }
-        }
+        if (_filter is not null) await _filter.FlushAsync();
     }
 
     /// <summary>Sends a sample event to the saved webhook now (Jodoo's Test Connection).</summary>
@@ -161,7 +95,7 @@ public partial class WebhookEditor
             var duplicateFields = _form.Aliases.Where(a => a.Field.Length > 0).GroupBy(a => a.Field).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
             if (duplicateFields.Count > 0)
             {
-                _errors = new Dictionary<string, string[]> { ["fieldAliases"] = [$"The field '{duplicateFields[0]}' has two aliases; keep one."] };
+                _errors = new(new Dictionary<string, string[]> { ["fieldAliases"] = [$"The field '{duplicateFields[0]}' has two aliases; keep one."] });
                 _summary = "The webhook has errors; see each field.";
                 return;
             }
@@ -170,7 +104,7 @@ public partial class WebhookEditor
             switch (result.Status)
             {
                 case SaveStatus.Ok:
-                    _errors = new Dictionary<string, string[]>();
+                    _errors = FieldErrors.None;
                     Snackbar.Add(_creating ? $"Created '{result.Webhook!.Name}'." : $"Saved '{result.Webhook!.Name}'.", Severity.Success);
                     if (_creating)
                     {
@@ -183,14 +117,14 @@ public partial class WebhookEditor
                     }
                     break;
                 case SaveStatus.Invalid:
-                    _errors = result.Errors!;
+                    _errors = new(result.Errors);
                     _summary = result.Message;
                     break;
                 case SaveStatus.Conflict:
                     _conflict = result.Message;
                     break;
                 case SaveStatus.Duplicate:
-                    _errors = new Dictionary<string, string[]> { ["name"] = [result.Message!] };
+                    _errors = new(new Dictionary<string, string[]> { ["name"] = [result.Message!] });
                     _summary = result.Message;
                     break;
                 default:

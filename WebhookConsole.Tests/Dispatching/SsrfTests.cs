@@ -115,6 +115,53 @@ public class SsrfGuardTests
     }
 }
 
+/// <summary>
+/// A name is judged by every address it resolves to, through the guard's resolver: here a fixed table, so no
+/// DNS query is made and no connection leaves the machine (a refused name never reaches connect).
+/// </summary>
+public class SsrfNameTests
+{
+    private sealed class TableResolver(Dictionary<string, string[]> table) : IHostResolver
+    {
+        public ValueTask<IPAddress[]> ResolveAsync(string host, CancellationToken ct) =>
+            ValueTask.FromResult(table.TryGetValue(host, out var a) ? a.Select(IPAddress.Parse).ToArray() : []);
+    }
+
+    private sealed class Production : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = "Production";
+        public string ApplicationName { get; set; } = "test";
+        public string ContentRootPath { get; set; } = "/";
+        public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = default!;
+    }
+
+    private static async Task<Exception> SendAsync(string url, Dictionary<string, string[]> table)
+    {
+        var guard = new SsrfGuard(Options.Create(new DispatchOptions()), new Production(), new TableResolver(table));
+        using var client = new HttpClient(new SocketsHttpHandler { ConnectCallback = guard.ConnectAsync, UseProxy = false });
+        return await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(url));
+    }
+
+    [Theory]
+    [InlineData("internal.test", new[] { "10.1.2.3" }, "internal.test resolves to 10.1.2.3 is private")]
+    [InlineData("rebind.test", new[] { "93.184.215.14", "127.0.0.1" }, "rebind.test resolves to 127.0.0.1 is loopback")]
+    [InlineData("meta.test", new[] { "169.254.169.254" }, "cloud metadata")]
+    [InlineData("mapped.test", new[] { "::ffff:192.168.1.1" }, "private")]
+    public async Task A_name_with_any_internal_address_is_refused_before_connecting(string host, string[] addresses, string expected)
+    {
+        var error = await SendAsync($"http://{host}:8080/hook", new() { [host] = addresses });
+        var blocked = Assert.IsType<BlockedDestinationException>(error.InnerException);
+        Assert.Contains(expected, blocked.Message);
+    }
+
+    [Fact]
+    public async Task A_name_that_resolves_to_nothing_is_host_not_found()
+    {
+        var error = await SendAsync("http://nowhere.test/hook", []);
+        Assert.Equal(System.Net.Sockets.SocketError.HostNotFound, Assert.IsType<System.Net.Sockets.SocketException>(error.InnerException).SocketErrorCode);
+    }
+}
+
 /// <summary>The guard in the running engine: refusals are recorded as their own error kind.</summary>
 public class SsrfDeliveryTests(StrictDeliveryFactory factory) : IClassFixture<StrictDeliveryFactory>
 {

@@ -1,7 +1,10 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using WebhookConsole.Dispatching.Sending;
 using WebhookConsole.Features.ApiKeys;
 using WebhookConsole.Security;
 
@@ -46,6 +49,7 @@ public class ConsoleFactory : WebApplicationFactory<Program>
         // Tests of pages and ingestion leave jobs Pending; delivery tests turn the dispatcher on.
         builder.UseSetting("Dispatch:Enabled", DispatchEnabled ? "true" : "false");
         builder.UseSetting("Dispatch:WorkerCount", "2");
+        builder.ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton<IHostResolver, LoopbackOnlyResolver>()));
     }
 
     /// <summary>A client whose key has exactly these scopes.</summary>

@@ -18,6 +18,7 @@ public static class DispatchingExtensions
         services.Configure<DispatchOptions>(section);
         var options = section.Get<DispatchOptions>() ?? new DispatchOptions();
 
+        services.AddSingleton<IHostResolver, DnsHostResolver>();
         services.AddSingleton<SsrfGuard>();
         services.AddHttpClient(DeliverySender.ClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using WebhookConsole.Data.Entities;
-using WebhookConsole.Features.Webhooks;
 
 namespace WebhookConsole.Dispatching.Sending;
 
@@ -9,6 +8,16 @@ namespace WebhookConsole.Dispatching.Sending;
 public static class Signing
 {
     public sealed record Signed(string Url, List<HeaderEntry> Headers);
+
+    public const string WebhookId = "webhook-id";
+    public const string WebhookTimestamp = "webhook-timestamp";
+    public const string WebhookSignature = "webhook-signature";
+    public const string GithubSignature = "X-Hub-Signature-256";
+    public const string JodooSignature = "X-JDY-Signature";
+    public const string JodooDeliveryId = "X-JDY-DeliverId";
+
+    /// <summary>Every header a scheme writes: a webhook may not set them itself.</summary>
+    public static readonly IReadOnlyList<string> HeaderNames = [WebhookId, WebhookTimestamp, WebhookSignature, GithubSignature, JodooSignature, JodooDeliveryId];
 
     /// <summary>Signs a body given as the UTF-8 bytes that will be sent (encoded once, for both the signature and the request).</summary>
     public static Signed Apply(SigningScheme scheme, string? secret, Guid jobId, string url, ReadOnlySpan<byte> body, DateTimeOffset now)
@@ -27,15 +36,15 @@ public static class Signing
                 hmac.AppendData(Encoding.UTF8.GetBytes($"{id}.{timestamp}."));
                 hmac.AppendData(body);
                 var mac = hmac.GetHashAndReset();
-                headers.Add(new("webhook-id", id));
-                headers.Add(new("webhook-timestamp", timestamp));
-                headers.Add(new("webhook-signature", "v1," + Convert.ToBase64String(mac)));
+                headers.Add(new(WebhookId, id));
+                headers.Add(new(WebhookTimestamp, timestamp));
+                headers.Add(new(WebhookSignature, "v1," + Convert.ToBase64String(mac)));
                 break;
             }
             case SigningScheme.Github:
             {
                 var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body);
-                headers.Add(new("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(mac)));
+                headers.Add(new(GithubSignature, "sha256=" + Convert.ToHexStringLower(mac)));
                 break;
             }
             case SigningScheme.Jodoo:
@@ -46,8 +55,8 @@ public static class Signing
                 hash.AppendData(body);
                 hash.AppendData(Encoding.UTF8.GetBytes($":{secret}:{timestamp}"));
                 var sha1 = hash.GetHashAndReset();
-                headers.Add(new("X-JDY-Signature", Convert.ToHexStringLower(sha1)));
-                headers.Add(new("X-JDY-DeliverId", jobId.ToString()));
+                headers.Add(new(JodooSignature, Convert.ToHexStringLower(sha1)));
+                headers.Add(new(JodooDeliveryId, jobId.ToString()));
                 url += (url.Contains('?') ? "&" : "?") + $"timestamp={timestamp}&nonce={nonce}";
                 break;
             }

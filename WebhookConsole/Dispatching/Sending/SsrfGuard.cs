@@ -74,8 +74,11 @@ public sealed class SsrfGuard
 
     private readonly IPNetwork[] _allowed;
 
-    public SsrfGuard(IOptions<DispatchOptions> options, IHostEnvironment environment)
+    private readonly IHostResolver _resolver;
+
+    public SsrfGuard(IOptions<DispatchOptions> options, IHostEnvironment environment, IHostResolver? resolver = null)
     {
+        _resolver = resolver ?? new DnsHostResolver();
         var allowed = options.Value.AllowedPrivateNetworks.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => IPNetwork.Parse(s.Trim())).ToList();
         // A developer's console posts to receivers on the same machine (the inspector, a local tool).
         if (environment.IsDevelopment())
@@ -156,7 +159,7 @@ public sealed class SsrfGuard
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
     {
         var host = context.DnsEndPoint.Host;
-        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
+        var addresses = await _resolver.ResolveAsync(host, ct);
         if (addresses.Length == 0) throw new SocketException((int)SocketError.HostNotFound);
         // Refuse if ANY address is refused: a name that also resolves inside the network is not a public receiver.
         foreach (var address in addresses)

@@ -125,9 +125,7 @@ public partial class JobsPage
 
     private async Task AbandonSelectedAsync()
     {
-        var confirmed = await Dialogs.ShowMessageBoxAsync("Abandon jobs", $"Abandon {_selected.Count} job(s)? They will not be retried. Succeeded jobs are left as they are.",
-            yesText: "Abandon", cancelText: "Cancel");
-        if (confirmed != true) return;
+        if (!await JobConfirmations.AbandonAsync(Dialogs, _selected.Count)) return;
         var ok = 0;
         foreach (var row in _selected) if ((await Jobs.AbandonAsync(await Me.ActorAsync(), row.Id)).Status == ActionStatus.Ok) ok++;
         Snackbar.Add($"{ok} job(s) abandoned.", Severity.Success);
@@ -139,8 +137,7 @@ public partial class JobsPage
 
     private async Task AbandonOneAsync(Guid id)
     {
-        var ok = await Dialogs.ShowMessageBoxAsync("Abandon job", "Abandon this job? It will not be retried again; you can still retry it by hand later.", yesText: "Abandon", cancelText: "Cancel");
-        if (ok == true) await ReportAsync(await Jobs.AbandonAsync(await Me.ActorAsync(), id));
+        if (await JobConfirmations.AbandonAsync(Dialogs)) await ReportAsync(await Jobs.AbandonAsync(await Me.ActorAsync(), id));
     }
 
     private async Task EditAndRetryAsync(Guid id)

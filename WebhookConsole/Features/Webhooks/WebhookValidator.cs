@@ -15,12 +15,11 @@ public sealed partial class WebhookValidator(IFilterEvaluator filters)
     public const int MaxHeaderNameLength = 256;
 
     /// <summary>Set by the transport or by the dispatcher; a webhook may not override them.</summary>
-    public static readonly IReadOnlySet<string> ReservedHeaders = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-    {
+    public static readonly IReadOnlySet<string> ReservedHeaders = new HashSet<string>(
+    [
         "Host", "Content-Length", "Content-Type", "Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade", "TE", "Trailer",
-        "Expect", "Proxy-Authorization", "Proxy-Connection", "Cookie", "User-Agent",
-        "webhook-id", "webhook-timestamp", "webhook-signature", "X-Hub-Signature-256", "X-JDY-Signature", "X-JDY-DeliverId",
-    };
+        "Expect", "Proxy-Authorization", "Proxy-Connection", "Cookie", "User-Agent", .. Signing.HeaderNames,
+    ], StringComparer.OrdinalIgnoreCase);
 
     [GeneratedRegex("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]
     private static partial Regex HeaderNameRegex();

@@ -25,7 +25,7 @@ internal sealed class PooledEngine
     // miss whatever it did not name (an earlier version froze only the globals, and %ArrayIteratorPrototype%.next
     // stayed writable). The legacy RegExp statics ($1-$9, lastMatch, input...) are removed first: they are
     // accessors over the engine's last match, so one event's data would be readable by the next filter.
-    // The walk runs in C#, outside the script limits: on a busy machine a first run in script took over 250 ms.
+    // The walk runs in C#, outside the script limits: in script, a first run on a busy machine could exceed the time limit.
     private static readonly Prepared<Script> Seeds = Engine.PrepareScript("""
         (function () {
           'use strict';

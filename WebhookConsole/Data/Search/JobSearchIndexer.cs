@@ -16,8 +16,8 @@ namespace WebhookConsole.Data.Search;
 /// Deliveries and ingestion come first. While the console is writing (a write through the gate within the last
 /// <see cref="Busy"/>), the indexer runs one slice a second (<see cref="MaxDeferral"/>) and no more, and it
 /// catches up at full pace once the burst is over. Nice 19 alone did not do that: the hot path's threads wait on
-/// I/O and on the gate often enough that a nice-19 thread still took about 15 % of the console's CPU during a
-/// burst. It also runs on its own thread at the lowest CPU priority (Linux nice 19). The rows it has not reached
+/// I/O and on the gate often enough that a nice-19 thread still took a visible share of the console's CPU during a
+/// burst (docs/performance.md). It also runs on its own thread at the lowest CPU priority (Linux nice 19). The rows it has not reached
 /// are still found, by a scan of that tail. When it has caught up it looks again every second.
 /// </summary>
 public sealed class JobSearchIndexer(IDbContextFactory<AppDbContext> dbFactory, WriteGate gate, ILogger<JobSearchIndexer> logger) : BackgroundService

@@ -9,9 +9,8 @@ public enum SqliteSynchronous { Normal, Full }
 /// <summary>
 /// Per-connection settings. Writers outside the gate (a page's save, an API key's last-used stamp) still meet
 /// the gate's holder now and then: SQLite's own busy handler waits for the lock in milliseconds rather than
-/// the driver's 150 ms sleeps. The page cache is kept small (512 KB instead of 2 MB) because every pooled
-/// connection has its own and the OS caches the file anyway; measured, it trims the peak working set under
-/// load without costing throughput. <c>synchronous</c> is per connection too (only the journal mode is kept in
+/// the driver's 150 ms sleeps. The page cache is kept small because every pooled connection has its
+/// own and the OS caches the file anyway: it trims the peak working set under load without costing throughput. <c>synchronous</c> is per connection too (only the journal mode is kept in
 /// the file): NORMAL by default, which in WAL mode keeps every commit across a crash or kill of the process and
 /// never corrupts the file, and syncs the disk at checkpoints instead of at every commit; FULL syncs every commit,
 /// so that a power cut or an OS crash cannot take back the last acknowledged events either

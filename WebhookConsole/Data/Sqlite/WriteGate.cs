@@ -4,8 +4,8 @@ namespace WebhookConsole.Data.Sqlite;
 
 /// <summary>
 /// SQLite lets one connection write at a time. Writers that meet SQLITE_BUSY are retried by
-/// Microsoft.Data.Sqlite after a 150 ms sleep each time, which collapsed throughput to a few hundred writes a
-/// second under load (measured: 127 single events/s). The hot writers of this process — ingestion and the
+/// Microsoft.Data.Sqlite after a 150 ms sleep each time, which collapses throughput under load (the figures:
+/// docs/performance.md, "Numbers behind the code"). The hot writers of this process — ingestion and the
 /// delivery ledger — queue here instead, in order, and hold the gate only for the span of one transaction.
 /// The gate also tells background work whether the console is busy: <see cref="IdleFor"/> is the time since
 /// the last write other than a background one (<see cref="EnterBackgroundAsync"/>).

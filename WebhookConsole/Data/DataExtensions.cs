@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Common;
+using WebhookConsole.Data.Postgres;
 using WebhookConsole.Data.Search;
 using WebhookConsole.Data.Sqlite;
 
@@ -12,18 +13,26 @@ public static class DataExtensions
 
     public static IHostApplicationBuilder AddData(this IHostApplicationBuilder builder)
     {
+        var provider = DatabaseSettings.ReadProvider(builder.Configuration);
+        builder.Services.AddSingleton(new DatabaseSettings(provider));
+        builder.Services.AddSingleton<WriteGate>();
+        builder.Services.AddSingleton<WebhookChanges>();
+        builder.Services.AddTransient<DatabaseInitializer>();
+        if (provider == DatabaseProvider.Postgres)
+        {
+            builder.AddPostgres(DatabaseSettings.PostgresConnectionString(builder.Configuration));
+            return builder;
+        }
+
         var connectionString = ResolveSqlite(builder.Configuration.GetConnectionString("Console") ?? DefaultConnectionString);
         var connectionSettings = new SqliteConnectionSettings(Synchronous(builder.Configuration["Database:Synchronous"]));
         // Interceptors registered in DI (tests inject failures this way) join every context.
         builder.Services.AddDbContextFactory<AppDbContext>((sp, o) => o.UseSqlite(connectionString)
             .AddInterceptors([connectionSettings, .. sp.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>()]));
-        builder.Services.AddSingleton<WriteGate>();
-        builder.Services.AddSingleton<WebhookChanges>();
         builder.Services.AddSingleton<JobSearchIndexer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobSearchIndexer>());
         builder.Services.AddSingleton<WalCheckpointer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WalCheckpointer>());
-        builder.Services.AddTransient<DatabaseInitializer>();
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using WebhookConsole.Data.Postgres;
 
 namespace WebhookConsole.Data;
 
@@ -8,15 +9,22 @@ public interface IDatabaseSeed
     Task SeedAsync(CancellationToken ct);
 }
 
-/// <summary>Start-up: applies the migrations and the SQLite settings, then every registered <see cref="IDatabaseSeed"/> in order.</summary>
+/// <summary>Start-up: applies the migrations (on PostgreSQL under an advisory lock) and the SQLite settings, then every registered <see cref="IDatabaseSeed"/> in order.</summary>
 public sealed class DatabaseInitializer(IDbContextFactory<AppDbContext> dbFactory, IEnumerable<IDatabaseSeed> seeds)
 {
     public async Task InitializeAsync(CancellationToken ct = default)
     {
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            await db.Database.MigrateAsync(ct);
-            await DataExtensions.ConfigureSqliteAsync(db, ct);
+            if (db.Database.IsNpgsql())
+            {
+                await PostgresMigrator.MigrateAsync(db, ct);
+            }
+            else
+            {
+                await db.Database.MigrateAsync(ct);
+                await DataExtensions.ConfigureSqliteAsync(db, ct);
+            }
         }
         foreach (var seed in seeds) await seed.SeedAsync(ct);
     }

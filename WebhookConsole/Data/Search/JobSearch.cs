@@ -44,6 +44,7 @@ public static class JobSearch
     /// </summary>
     public static async Task<bool> TryAttachAsync(AppDbContext db, CancellationToken ct = default)
     {
+        if (!db.Database.IsSqlite()) return false;
         if (IndexPath(db.Database.GetConnectionString()!) is not { } path || !File.Exists(path)) return false;
         await db.Database.OpenConnectionAsync(ct);
         var connection = (SqliteConnection)db.Database.GetDbConnection();

@@ -1,14 +1,18 @@
 using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Hangfire.Storage.SQLite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using WebhookConsole.Data;
 using WebhookConsole.Dispatching.Policy;
 
 namespace WebhookConsole.Dispatching.Lanes;
 
 /// <summary>
 /// The durable lane: Hangfire on Hangfire.Storage.SQLite, in its own file beside the database
-/// (<c>console.db</c> → <c>console.hangfire.db</c>). It runs the periodic work (the recovery sweep here, the retention
+/// (<c>console.db</c> → <c>console.hangfire.db</c>), or on PostgreSQL in the console's database (see
+/// <see cref="OpenPostgresStorage"/>). It runs the periodic work (the recovery sweep here, the retention
 /// purge registered by Retention) as recurring jobs and the bulk operations (retry all, abandon all) as background jobs, so they survive a
 /// restart and show in the dashboard with their history. It holds no delivery: deliveries are rows in our
 /// database, sent by the fast lane (<see cref="DeliveryLane"/>). That storage runs about 170 jobs/s with a
@@ -31,7 +35,9 @@ public static class DurableLane
 
     public static IServiceCollection AddDurableLane(this IServiceCollection services, IConfiguration configuration, DispatchOptions options)
     {
-        services.AddSingleton<JobStorage>(sp => OpenStorage(StoragePath(configuration.GetConnectionString("Console")), sp.GetRequiredService<ILogger<SQLiteStorage>>()));
+        services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<DatabaseSettings>().IsSqlite
+            ? OpenStorage(StoragePath(configuration.GetConnectionString("Console")), sp.GetRequiredService<ILogger<SQLiteStorage>>())
+            : OpenPostgresStorage(configuration.GetConnectionString("Console")!));
         services.AddHangfire((sp, c) => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
@@ -70,6 +76,24 @@ public static class DurableLane
             File.Move(path, aside);
             return new SQLiteStorage(path, storageOptions);
         }
+    }
+
+    /// <summary>
+    /// On PostgreSQL, Hangfire.PostgreSql in the console's own database, schema <c>hangfire</c>: one Hangfire for the
+    /// whole cluster, so a recurring job runs once per period across the instances and a bulk operation started on
+    /// one instance may be run by any. Its locks are in the database, not in a process.
+    /// </summary>
+    internal static PostgreSqlStorage OpenPostgresStorage(string connectionString)
+    {
+        var storageOptions = new PostgreSqlStorageOptions
+        {
+            SchemaName = "hangfire",
+            PrepareSchemaIfNecessary = true,
+            QueuePollInterval = TimeSpan.FromSeconds(1),
+            InvisibilityTimeout = TimeSpan.FromMinutes(5),
+            JobExpirationCheckInterval = TimeSpan.FromMinutes(30),
+        };
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions);
     }
 
     /// <summary>Registers the recurring jobs at every start, so a new or rebuilt Hangfire file has them at once.</summary>

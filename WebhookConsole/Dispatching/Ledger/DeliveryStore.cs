@@ -24,7 +24,7 @@ public sealed record RecordedAttempt(Guid JobId, JobAttempt Attempt, DateTime? N
 /// </summary>
 public sealed class DeliveryStore(
     IDbContextFactory<AppDbContext> dbFactory, WriteGate gate, WebhookHealth health, IOptions<DispatchOptions> options,
-    TimeProvider time, ILogger<DeliveryStore> logger)
+    DatabaseSettings database, TimeProvider time, ILogger<DeliveryStore> logger)
 {
     /// <summary>Time beyond the webhook's timeout for recording the attempt, so a live lease is never stolen.</summary>
     private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(10);
@@ -125,9 +125,11 @@ public sealed class DeliveryStore(
     /// <summary>
     /// At start-up on the embedded database, every lease is of a process that is gone (SQLite has one console
     /// process per file): end them now so their jobs resume at once instead of when the leases would have run out.
+    /// On PostgreSQL the other instances' leases are alive: they are left to run out.
     /// </summary>
     public async Task<int> EndLeasesOfStoppedProcessAsync(CancellationToken ct)
     {
+        if (!database.IsSqlite) return 0;
         var now = time.GetUtcNow().UtcDateTime;
         using var _ = await gate.EnterAsync(ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -1,0 +1,59 @@
+using Npgsql;
+using WebhookConsole.Common;
+
+namespace WebhookConsole.Data;
+
+/// <summary>Which database the console runs on: <c>Database:Provider</c>.</summary>
+public enum DatabaseProvider
+{
+    /// <summary>The embedded default: one process, one file, no other service.</summary>
+    Sqlite,
+
+    /// <summary>Scale-out: several console instances share one PostgreSQL database.</summary>
+    Postgres,
+}
+
+/// <summary>The database settings as read at start-up; a wrong value stops the start with what to write instead.</summary>
+public sealed record DatabaseSettings(DatabaseProvider Provider)
+{
+    public bool IsSqlite => Provider == DatabaseProvider.Sqlite;
+
+    public static DatabaseProvider ReadProvider(IConfiguration configuration)
+    {
+        var value = configuration["Database:Provider"];
+        if (string.IsNullOrWhiteSpace(value)) return DatabaseProvider.Sqlite;
+        if (EnumNames.TryParse<DatabaseProvider>(value.Trim(), out var provider)) return provider;
+        throw new InvalidOperationException(
+            $"Database:Provider is '{value}'; use Sqlite (the default: a file, no other service) or Postgres " +
+            "(then ConnectionStrings:Console is an Npgsql connection string, e.g. Host=db;Database=webhookconsole;Username=console;Password=…).");
+    }
+
+    /// <summary>The Npgsql connection string in <c>ConnectionStrings:Console</c>, checked for shape (not yet for reach).</summary>
+    public static string PostgresConnectionString(IConfiguration configuration)
+    {
+        var value = configuration.GetConnectionString("Console");
+        const string example = "Host=db;Port=5432;Database=webhookconsole;Username=console;Password=…";
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new InvalidOperationException($"Database:Provider is Postgres but ConnectionStrings:Console is empty; set it to an Npgsql connection string, e.g. {example}.");
+        }
+        NpgsqlConnectionStringBuilder csb;
+        try
+        {
+            csb = new NpgsqlConnectionStringBuilder(value);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidOperationException($"ConnectionStrings:Console is not an Npgsql connection string ({ex.Message}); write it as {example}.");
+        }
+        if (string.IsNullOrEmpty(csb.Host))
+        {
+            throw new InvalidOperationException($"ConnectionStrings:Console names no Host; with Database:Provider Postgres write it as {example}.");
+        }
+        if (string.IsNullOrEmpty(csb.Database))
+        {
+            throw new InvalidOperationException($"ConnectionStrings:Console names no Database; with Database:Provider Postgres write it as {example}.");
+        }
+        return csb.ConnectionString;
+    }
+}

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using WebhookConsole.Dispatching.Sending;
+using WebhookConsole.Data;
 using WebhookConsole.Features.ApiKeys;
 using WebhookConsole.Security;
 
@@ -33,6 +34,14 @@ public class ConsoleFactory : WebApplicationFactory<Program>
 
     public string DatabasePath => Path.Combine(_dir, "console.db");
 
+    /// <summary>The database this console runs on: its own SQLite file, or its own database on the tests' PostgreSQL server.</summary>
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
+    private string? _postgres;
+
+    /// <summary>The console's Npgsql connection string when it runs on PostgreSQL (the database is created at its start).</summary>
+    public string PostgresConnectionString => _postgres ??= PostgresServer.NewDatabase(create: false);
+
     protected virtual string EnvironmentName => "Testing";
 
     protected virtual bool DispatchEnabled => false;
@@ -41,7 +50,15 @@ public class ConsoleFactory : WebApplicationFactory<Program>
     {
         Directory.CreateDirectory(_dir);
         builder.UseEnvironment(EnvironmentName);
-        builder.UseSetting("ConnectionStrings:Console", $"Data Source={DatabasePath}");
+        if (Provider == DatabaseProvider.Postgres)
+        {
+            builder.UseSetting("Database:Provider", "Postgres");
+            builder.UseSetting("ConnectionStrings:Console", PostgresConnectionString);
+        }
+        else
+        {
+            builder.UseSetting("ConnectionStrings:Console", $"Data Source={DatabasePath}");
+        }
         builder.UseSetting("Seed:AdminEmail", AdminEmail);
         builder.UseSetting("Seed:AdminPassword", AdminPassword);
         builder.UseSetting("Seed:ApiKey", SeedApiKey);
@@ -75,6 +92,7 @@ public class ConsoleFactory : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_postgres is not null) PostgresServer.DropDatabase(_postgres);
         if (_ownsDirectory) try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -78,6 +78,12 @@ public class DeliveryFactory : ConsoleFactory
     }
 }
 
+/// <summary>The same console on PostgreSQL: a database of its own on the tests' server.</summary>
+public sealed class PostgresDeliveryFactory : DeliveryFactory
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
+}
+
 /// <summary>A console on a given folder, so that another one can be started on the same files after it (a restart).</summary>
 public sealed class RestartableDeliveryFactory(string directory) : DeliveryFactory(directory);
 

@@ -15,7 +15,8 @@ using WebhookConsole.Tests.TestSupport;
 namespace WebhookConsole.Tests.Dispatching;
 
 /// <summary>Deliveries against real Kestrel receivers on 127.0.0.1.</summary>
-public class DeliveryTests(DeliveryFactory factory) : IClassFixture<DeliveryFactory>, IAsyncLifetime
+public abstract class DeliveryTests<TFactory>(TFactory factory) : IClassFixture<TFactory>, IAsyncLifetime
+    where TFactory : DeliveryFactory
 {
     private Receiver _receiver = default!;
 
@@ -456,3 +457,9 @@ public class DeliveryTests(DeliveryFactory factory) : IClassFixture<DeliveryFact
     }
 
 }
+
+/// <summary>DeliveryTests on SQLite.</summary>
+public sealed class DeliveryTestsOnSqlite(DeliveryFactory factory) : DeliveryTests<DeliveryFactory>(factory);
+
+/// <summary>DeliveryTests on PostgreSQL.</summary>
+public sealed class DeliveryTestsOnPostgres(PostgresDeliveryFactory factory) : DeliveryTests<PostgresDeliveryFactory>(factory);

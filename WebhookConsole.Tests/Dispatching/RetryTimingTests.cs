@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace WebhookConsole.Tests.Dispatching;
 
 /// <summary>Four attempts, 0, 1, 1 and 1 s apart, and no disabling after failures; the recovery sweep runs once a minute, as in production.</summary>
-public sealed class RetryTimingFactory : DeliveryFactory
+public class RetryTimingFactory : DeliveryFactory
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -22,12 +22,19 @@ public sealed class RetryTimingFactory : DeliveryFactory
     }
 }
 
+/// <summary>The same on PostgreSQL.</summary>
+public sealed class PostgresRetryTimingFactory : RetryTimingFactory
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
+}
+
 /// <summary>
 /// Retries start when they are due, not at the next recovery sweep. The bound (3 s) is loose enough for a loaded
 /// CI machine and tight enough to catch a fallback to the sweep, which runs once a minute; the benchmark measures
 /// the 1-second p99 itself.
 /// </summary>
-public class RetryTimingTests(RetryTimingFactory factory, ITestOutputHelper output) : IClassFixture<RetryTimingFactory>, IAsyncLifetime
+public abstract class RetryTimingTests<TFactory>(TFactory factory, ITestOutputHelper output) : IClassFixture<TFactory>, IAsyncLifetime
+    where TFactory : RetryTimingFactory
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(3);
     private Receiver _receiver = default!;
@@ -117,3 +124,9 @@ public class RetryTimingTests(RetryTimingFactory factory, ITestOutputHelper outp
 
     private static string Secret() => "whsec_" + Convert.ToBase64String(new byte[32]);
 }
+
+/// <summary>RetryTimingTests on SQLite.</summary>
+public sealed class RetryTimingTestsOnSqlite(RetryTimingFactory factory, ITestOutputHelper output) : RetryTimingTests<RetryTimingFactory>(factory, output);
+
+/// <summary>RetryTimingTests on PostgreSQL.</summary>
+public sealed class RetryTimingTestsOnPostgres(PostgresRetryTimingFactory factory, ITestOutputHelper output) : RetryTimingTests<PostgresRetryTimingFactory>(factory, output);

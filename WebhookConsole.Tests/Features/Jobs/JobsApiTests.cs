@@ -8,7 +8,8 @@ using WebhookConsole.Tests.TestSupport;
 
 namespace WebhookConsole.Tests.Features.Jobs;
 
-public class JobsApiTests(DeliveryFactory factory) : IClassFixture<DeliveryFactory>, IAsyncLifetime
+public abstract class JobsApiTests<TFactory>(TFactory factory) : IClassFixture<TFactory>, IAsyncLifetime
+    where TFactory : DeliveryFactory
 {
     private Receiver _receiver = default!;
 
@@ -169,3 +170,9 @@ public class JobsApiTests(DeliveryFactory factory) : IClassFixture<DeliveryFacto
         Assert.Contains("not valid JSON", (await Json(badBody))["detail"]!.GetValue<string>());
     }
 }
+
+/// <summary>JobsApiTests on SQLite.</summary>
+public sealed class JobsApiTestsOnSqlite(DeliveryFactory factory) : JobsApiTests<DeliveryFactory>(factory);
+
+/// <summary>JobsApiTests on PostgreSQL.</summary>
+public sealed class JobsApiTestsOnPostgres(PostgresDeliveryFactory factory) : JobsApiTests<PostgresDeliveryFactory>(factory);

@@ -12,7 +12,8 @@ using WebhookConsole.Tests.TestSupport;
 namespace WebhookConsole.Tests.Features.Jobs;
 
 /// <summary>Edit-then-retry cannot hand a webhook's credentials to another receiver, nor speak for its health.</summary>
-public class RetrySafetyTests(DeliveryFactory factory) : IClassFixture<DeliveryFactory>, IAsyncLifetime
+public abstract class RetrySafetyTests<TFactory>(TFactory factory) : IClassFixture<TFactory>, IAsyncLifetime
+    where TFactory : DeliveryFactory
 {
     private Receiver _receiver = default!;
     private Receiver _elsewhere = default!;
@@ -173,3 +174,9 @@ public class RetrySafetyTests(DeliveryFactory factory) : IClassFixture<DeliveryF
         Assert.Equal(0, JsonNode.Parse(await ranged.Content.ReadAsStringAsync())!["retried"]!.GetValue<int>());
     }
 }
+
+/// <summary>RetrySafetyTests on SQLite.</summary>
+public sealed class RetrySafetyTestsOnSqlite(DeliveryFactory factory) : RetrySafetyTests<DeliveryFactory>(factory);
+
+/// <summary>RetrySafetyTests on PostgreSQL.</summary>
+public sealed class RetrySafetyTestsOnPostgres(PostgresDeliveryFactory factory) : RetrySafetyTests<PostgresDeliveryFactory>(factory);

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Data.Postgres;
 using WebhookConsole.Data.Sqlite;
 using WebhookConsole.Dispatching.Policy;
 using WebhookConsole.Dispatching.Sending;
@@ -63,10 +64,15 @@ public sealed class DeliveryStore(
         using var _ = await gate.EnterAsync(ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var jobs = await db.WebhookJobs.AsNoTracking()
-            .Where(j => ids.Contains(j.Id) && j.Status == JobStatus.Pending && j.NextAttemptAt <= now && (j.LeaseUntil == null || j.LeaseUntil < now || own.Contains(j.Id)))
-            .ToListAsync(ct);
-        jobs.RemoveAll(j => j.LeaseUntil >= now && (ownLeases is null || !ownLeases.TryGetValue(j.Id, out var held) || held != j.LeaseUntil));
+        // Several instances share a PostgreSQL database: lock the rows, skipping those another instance is leasing.
+        // On SQLite this process is the only writer and the write gate orders it.
+        var jobs = database.IsSqlite
+            ? await db.WebhookJobs.AsNoTracking()
+                .Where(j => ids.Contains(j.Id) && j.Status == JobStatus.Pending && j.NextAttemptAt <= now && (j.LeaseUntil == null || j.LeaseUntil < now || own.Contains(j.Id)))
+                .ToListAsync(ct)
+            : await PostgresQueries.LockPendingJobsAsync(db, ids, ct);
+        jobs.RemoveAll(j => j.NextAttemptAt is not { } due || due > now
+            || (j.LeaseUntil >= now && (ownLeases is null || !ownLeases.TryGetValue(j.Id, out var held) || held != j.LeaseUntil)));
         if (jobs.Count == 0) return [];
         var webhookIds = jobs.Select(j => j.WebhookId).Distinct().ToList();
         var webhooks = await db.Webhooks.AsNoTracking().Where(w => webhookIds.Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);

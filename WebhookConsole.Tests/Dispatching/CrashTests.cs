@@ -43,14 +43,14 @@ public class CrashTests(ITestOutputHelper output)
             ctx.Response.StatusCode = 200;
         });
 
-        var first = StartConsole(db, baseUrl);
+        var first = ConsoleProcess.Start(output, baseUrl, ConsoleProcess.Sqlite(db), Key);
         try
         {
             using var api = new HttpClient { BaseAddress = new Uri(baseUrl) };
             api.DefaultRequestHeaders.Authorization = new("Bearer", Key);
-            await WaitReadyAsync(api, first);
-            await CreateWebhookAsync(api, "Crash receiver", "services", url, timeoutSeconds: 2);
-            await PostEventsAsync(api, "services", "crash", Jobs);
+            await ConsoleProcess.WaitReadyAsync(api, first);
+            await ConsoleProcess.CreateWebhookAsync(api, "Crash receiver", "services", url, timeoutSeconds: 2);
+            await ConsoleProcess.PostEventsAsync(api, "services", "crash", Jobs);
 
             // Mid-flight: some delivered, most not.
             await midFlight.Task.WaitAsync(TimeSpan.FromSeconds(60));
@@ -64,12 +64,12 @@ public class CrashTests(ITestOutputHelper output)
         output.WriteLine($"killed after {beforeRestart} of {Jobs} deliveries");
         Assert.True(beforeRestart < Jobs, "the kill came too late to prove anything; raise Jobs");
 
-        var second = StartConsole(db, baseUrl);
+        var second = ConsoleProcess.Start(output, baseUrl, ConsoleProcess.Sqlite(db), Key);
         try
         {
             using var api = new HttpClient { BaseAddress = new Uri(baseUrl) };
             api.DefaultRequestHeaders.Authorization = new("Bearer", Key);
-            await WaitReadyAsync(api, second);
+            await ConsoleProcess.WaitReadyAsync(api, second);
             await Eventually.WaitAsync(() => Task.FromResult(deliveries.Count), n => n >= Jobs, TimeSpan.FromSeconds(120), "every job to reach the receiver");
             // Let the last attempts be recorded, then check nothing is stuck.
             var (pending, succeeded, total) = await Eventually.WaitAsync(() => Task.FromResult(Count(db)), c => c.Pending == 0, TimeSpan.FromSeconds(30), "no Pending jobs");
@@ -112,14 +112,14 @@ public class CrashTests(ITestOutputHelper output)
             ctx.Response.StatusCode = 200;
         });
 
-        var process = StartConsole(db, baseUrl);
+        var process = ConsoleProcess.Start(output, baseUrl, ConsoleProcess.Sqlite(db), Key);
         try
         {
             using var api = new HttpClient { BaseAddress = new Uri(baseUrl) };
             api.DefaultRequestHeaders.Authorization = new("Bearer", Key);
-            await WaitReadyAsync(api, process);
-            await CreateWebhookAsync(api, "Crash loop receiver", "loop", url, timeoutSeconds: 5);
-            await PostEventsAsync(api, "loop", "loop", Total);
+            await ConsoleProcess.WaitReadyAsync(api, process);
+            await ConsoleProcess.CreateWebhookAsync(api, "Crash loop receiver", "loop", url, timeoutSeconds: 5);
+            await ConsoleProcess.PostEventsAsync(api, "loop", "loop", Total);
 
             foreach (var share in new[] { 0.2, 0.45, 0.7 })
             {
@@ -132,8 +132,8 @@ public class CrashTests(ITestOutputHelper output)
                 var stoppedAt = DateTime.UtcNow;
 
                 var started = DateTime.UtcNow;
-                process = StartConsole(db, baseUrl);
-                await WaitReadyAsync(api, process);
+                process = ConsoleProcess.Start(output, baseUrl, ConsoleProcess.Sqlite(db), Key);
+                await ConsoleProcess.WaitReadyAsync(api, process);
                 if (atKill < Total)
                 {
                     await Eventually.WaitAsync(() => Task.FromResult(lastArrival), t => t > stoppedAt, TimeSpan.FromSeconds(60), "a delivery after the restart");
@@ -165,30 +165,6 @@ public class CrashTests(ITestOutputHelper output)
         try { dir.Delete(recursive: true); } catch (IOException) { }
     }
 
-    private static async Task CreateWebhookAsync(HttpClient api, string name, string kapp, string url, int timeoutSeconds)
-    {
-        var created = await api.PostAsJsonAsync("/api/v1/webhooks", new
-        {
-            name, scope = "Kapp", kapp, type = "Submission", @event = "Submitted", url,
-            signing = new { scheme = "standard", secret = "whsec_" + Convert.ToBase64String(new byte[32]) }, timeoutSeconds,
-        });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-    }
-
-    /// <summary>Posts <paramref name="count"/> events for the kapp, a thousand per batch.</summary>
-    private static async Task PostEventsAsync(HttpClient api, string kapp, string idPrefix, int count)
-    {
-        for (var batch = 0; batch < count / 1000; batch++)
-        {
-            var events = new JsonArray(Enumerable.Range(0, 1000).Select(i => (JsonNode)new JsonObject
-            {
-                ["type"] = "Submission", ["action"] = "Submitted", ["kapp"] = kapp, ["id"] = $"{idPrefix}-{batch}-{i}",
-            }).ToArray());
-            var response = await api.PostAsync("/api/v1/events/batch", new StringContent(events.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        }
-    }
-
     private static HashSet<Guid> InterruptedJobs(string db)
     {
         using var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly");
@@ -213,65 +189,4 @@ public class CrashTests(ITestOutputHelper output)
         }
         return (Scalar("SELECT COUNT(*) FROM WebhookJobs WHERE Status = 'Pending'"), Scalar("SELECT COUNT(*) FROM WebhookJobs WHERE Status = 'Succeeded'"), Scalar("SELECT COUNT(*) FROM WebhookJobs"));
     }
-
-    private Process StartConsole(string db, string url)
-    {
-        var app = AppPath();
-        var info = new ProcessStartInfo("dotnet", [app])
-        {
-            WorkingDirectory = Path.GetDirectoryName(app)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        info.Environment["ASPNETCORE_URLS"] = url;
-        info.Environment["ConnectionStrings__Console"] = $"Data Source={db}";
-        info.Environment["Seed__AdminPassword"] = "Admin-Passw0rd!";
-        info.Environment["Seed__ApiKey"] = Key;
-        info.Environment["Dispatch__AllowedPrivateNetworks__0"] = "127.0.0.0/8";
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Log(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Log(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private void Log(string line)
-    {
-        try { output.WriteLine(line); } catch (InvalidOperationException) { }
-    }
-
-    private static async Task WaitReadyAsync(HttpClient api, Process process)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited) throw new Xunit.Sdk.XunitException($"The console exited with code {process.ExitCode} during start-up.");
-            try
-            {
-                if ((await api.GetAsync("/api/v1/catalog")).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(200);
-        }
-        throw new Xunit.Sdk.XunitException("The console did not start within 60 s.");
-    }
-
-    /// <summary>The app's own build output (next to its runtimeconfig), built with the tests.</summary>
-    private static string AppPath()
-    {
-        // …/WebhookConsole.Tests/bin/{Configuration}/net10.0/
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = testBin.Parent!.Name;
-        var root = testBin.Parent!.Parent!.Parent!.Parent!.FullName;
-        var path = Path.Combine(root, "WebhookConsole", "bin", configuration, "net10.0", "WebhookConsole.dll");
-        Assert.True(File.Exists(path), $"Build the app first: {path} is missing.");
-        return path;
-    }
-
 }

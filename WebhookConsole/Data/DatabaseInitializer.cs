@@ -14,18 +14,20 @@ public sealed class DatabaseInitializer(IDbContextFactory<AppDbContext> dbFactor
 {
     public async Task InitializeAsync(CancellationToken ct = default)
     {
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (db.Database.IsNpgsql())
         {
-            if (db.Database.IsNpgsql())
-            {
-                await PostgresMigrator.MigrateAsync(db, ct);
-            }
-            else
-            {
-                await db.Database.MigrateAsync(ct);
-                await DataExtensions.ConfigureSqliteAsync(db, ct);
-            }
+            // Several instances may start at once: migrations and seeds run under one advisory lock.
+            await PostgresMigrator.MigrateAsync(db, () => SeedAsync(ct), ct);
+            return;
         }
+        await db.Database.MigrateAsync(ct);
+        await DataExtensions.ConfigureSqliteAsync(db, ct);
+        await SeedAsync(ct);
+    }
+
+    private async Task SeedAsync(CancellationToken ct)
+    {
         foreach (var seed in seeds) await seed.SeedAsync(ct);
     }
 }

@@ -18,6 +18,9 @@ public sealed record DatabaseSettings(DatabaseProvider Provider)
 {
     public bool IsSqlite => Provider == DatabaseProvider.Sqlite;
 
+    /// <summary>This process among the instances sharing a PostgreSQL database (as Hangfire names its server); null on SQLite.</summary>
+    public string? InstanceName => IsSqlite ? null : $"{Environment.MachineName}:{Environment.ProcessId}";
+
     public static DatabaseProvider ReadProvider(IConfiguration configuration)
     {
         var value = configuration["Database:Provider"];

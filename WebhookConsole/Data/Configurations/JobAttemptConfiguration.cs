@@ -10,6 +10,7 @@ public class JobAttemptConfiguration : IEntityTypeConfiguration<JobAttempt>
     {
         b.Property(a => a.Url).HasMaxLength(4096);
         b.Property(a => a.TriggeredBy).HasMaxLength(256);
+        b.Property(a => a.Instance).HasMaxLength(128);
         b.Property(a => a.RequestHeaders).HasHeaderBlockConversion();
         b.Property(a => a.ResponseHeaders).HasHeaderBlockConversion();
         b.HasIndex(a => new { a.JobId, a.Number }).IsUnique();

@@ -62,6 +62,8 @@ public class JobAttempt
     public AttemptTrigger Trigger { get; set; }
     /// <summary>Who asked for a manual or edited retry.</summary>
     public string? TriggeredBy { get; set; }
+    /// <summary>The console instance that sent it (<c>host:pid</c>) when several share the database; null on the embedded one.</summary>
+    public string? Instance { get; set; }
     public DateTime StartedAt { get; set; }
     public int DurationMs { get; set; }
     /// <summary>Only when it differs from the job's first URL (an edited retry); read it with <see cref="WebhookJob.UrlOf"/>.</summary>

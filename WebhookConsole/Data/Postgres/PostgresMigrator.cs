@@ -15,7 +15,13 @@ public static class PostgresMigrator
     /// <summary>The advisory lock's key: any constant the console's database uses for nothing else ("WHCONSOL").</summary>
     public const long MigrationLockKey = 0x5748434F4E534F4C;
 
-    public static async Task MigrateAsync(AppDbContext db, CancellationToken ct)
+    public static Task MigrateAsync(AppDbContext db, CancellationToken ct) => MigrateAsync(db, () => Task.CompletedTask, ct);
+
+    /// <summary>
+    /// Migrates, then runs <paramref name="andThen"/> (the start-up seeds: the first admin, Hangfire's schema) while
+    /// still holding the lock, so that instances starting together neither migrate nor seed twice.
+    /// </summary>
+    public static async Task MigrateAsync(AppDbContext db, Func<Task> andThen, CancellationToken ct)
     {
         await OpenAsync(db, ct);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -28,6 +34,7 @@ public static class PostgresMigrator
         try
         {
             await db.Database.MigrateAsync(ct);
+            await andThen();
         }
         finally
         {

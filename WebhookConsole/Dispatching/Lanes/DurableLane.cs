@@ -51,6 +51,7 @@ public static class DurableLane
             o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
         });
         services.AddTransient<RecoveryJob>();
+        services.AddSingleton<IDatabaseSeed, HangfireSchemaSeed>();
         services.AddHostedService<RecurringJobsRegistration>();
         return services;
     }
@@ -94,6 +95,19 @@ public static class DurableLane
             JobExpirationCheckInterval = TimeSpan.FromMinutes(30),
         };
         return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions);
+    }
+
+    /// <summary>
+    /// Opens the Hangfire storage at start-up, which creates its schema when it is missing: on PostgreSQL under the
+    /// start-up lock (<see cref="DatabaseInitializer"/>), so instances starting together do not create it twice.
+    /// </summary>
+    private sealed class HangfireSchemaSeed(IServiceProvider services) : IDatabaseSeed
+    {
+        public Task SeedAsync(CancellationToken ct)
+        {
+            services.GetRequiredService<JobStorage>();
+            return Task.CompletedTask;
+        }
     }
 
     /// <summary>Registers the recurring jobs at every start, so a new or rebuilt Hangfire file has them at once.</summary>

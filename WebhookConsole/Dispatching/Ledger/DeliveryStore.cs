@@ -159,7 +159,7 @@ public sealed class DeliveryStore(
         {
             var number = job.AttemptCount + 1;
             var outcome = DeliveryOutcome.Decide(result, webhook.AsyncAck, number, opts.EffectiveRetryDelays, opts.RetryJitter, opts.MaxRetryAfterSeconds, job.IsTest);
-            var attempt = Attempt(job, number, result);
+            var attempt = Attempt(job, number, result, database.InstanceName);
             JobLifecycle.RecordAttempt(job, number, outcome, result, time.GetUtcNow().UtcDateTime);
             attempts.Add(attempt);
             jobs.Add(job);
@@ -182,12 +182,13 @@ public sealed class DeliveryStore(
     }
 
     /// <summary>The attempt row for one send: what went out (as the job stores it) and what came back.</summary>
-    private static JobAttempt Attempt(WebhookJob job, int number, SendResult result) => new()
+    private static JobAttempt Attempt(WebhookJob job, int number, SendResult result, string? instance) => new()
     {
         JobId = job.Id,
         Number = number,
         Trigger = TriggerOf(job),
         TriggeredBy = job.PendingTriggeredBy,
+        Instance = instance,
         StartedAt = result.StartedAt,
         DurationMs = result.DurationMs,
         Url = job.StoredUrl(result.Url),

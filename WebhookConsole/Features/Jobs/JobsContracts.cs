@@ -25,12 +25,13 @@ public sealed record JobDetail(Guid Id, Guid WebhookId, string Webhook, Guid? Ev
 /// <summary>One attempt as it was sent (URL, headers, body) and what came back.</summary>
 public sealed record AttemptDetail(int Number, string Trigger, string? TriggeredBy, DateTime StartedAt, int DurationMs, string Url,
     IReadOnlyDictionary<string, string> RequestHeaders, string RequestBody, int? StatusCode, IReadOnlyDictionary<string, string> ResponseHeaders,
-    string? ResponseBody, string? ErrorKind, string? Error)
+    string? ResponseBody, string? ErrorKind, string? Error,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Instance)
 {
     public static AttemptDetail From(WebhookJob j, JobAttempt a) => new(a.Number, EnumNames.Format(a.Trigger), a.TriggeredBy, a.StartedAt, a.DurationMs, j.UrlOf(a),
         a.RequestHeaders.ToDictionary(h => h.Name, h => h.Value, StringComparer.OrdinalIgnoreCase), j.BodyOf(a), a.StatusCode,
         a.ResponseHeaders.GroupBy(h => h.Name, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => string.Join(", ", g.Select(h => h.Value))),
-        a.ResponseBody, a.ErrorKind is { } kind ? EnumNames.Format(kind) : null, a.Error);
+        a.ResponseBody, a.ErrorKind is { } kind ? EnumNames.Format(kind) : null, a.Error, a.Instance);
 }
 
 public sealed record BulkRetryReply(int Retried);

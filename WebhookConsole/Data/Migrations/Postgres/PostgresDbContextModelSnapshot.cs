@@ -462,6 +462,10 @@ namespace WebhookConsole.Data.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("Instance")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
                     b.Property<Guid>("JobId")
                         .HasColumnType("uuid");
 

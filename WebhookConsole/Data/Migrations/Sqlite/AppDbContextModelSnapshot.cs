@@ -447,6 +447,10 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Instance")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
                     b.Property<byte[]>("JobId")
                         .IsRequired()
                         .HasColumnType("BLOB");

@@ -71,7 +71,7 @@ public class PostgresMigrationTests
         listener.Stop();
         var options = new DbContextOptionsBuilder<PostgresDbContext>().UseNpgsql($"Host=127.0.0.1;Port={port};Database=console;Username=console;Timeout=3").Options;
         await using var db = new PostgresDbContext(options);
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PostgresMigrator.MigrateAsync(db, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DatabaseUnavailableException>(() => PostgresMigrator.MigrateAsync(db, CancellationToken.None));
         Assert.Contains($"Cannot use PostgreSQL at 127.0.0.1:{port}, database 'console', user 'console'", error.Message);
         Assert.Contains("Check ConnectionStrings:Console", error.Message);
     }

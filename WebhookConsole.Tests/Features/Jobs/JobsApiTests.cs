@@ -125,8 +125,11 @@ public abstract class JobsApiTests<TFactory>(TFactory factory) : IClassFixture<T
         }));
         var a = await factory.FireAsync(webhook);
         await factory.WaitForJobAsync(a, j => j.Status == JobStatus.Failed, "failure");
-        // The webhook tripped the threshold (3 failures); enable it again before retrying.
+        // The webhook tripped the threshold (3 failures): it is disabled just after the last attempt is recorded.
+        // Enable it again before retrying.
         var admin = await factory.CreateApiClientAsync(ApiScopes.WebhooksManage);
+        await Eventually.WaitAsync(async () => JsonNode.Parse(await admin.GetStringAsync($"/api/v1/webhooks/{webhook.Id}"))!["enabled"]!.GetValue<bool>(),
+            enabled => !enabled, TimeSpan.FromSeconds(10), "the webhook to be disabled by the threshold");
         (await admin.PutAsJsonAsync($"/api/v1/webhooks/{webhook.Id}", new { enabled = true })).EnsureSuccessStatusCode();
         healthy = true;
 

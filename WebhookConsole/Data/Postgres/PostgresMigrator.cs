@@ -49,27 +49,27 @@ public static class PostgresMigrator
     {
         try
         {
+            var creator = db.GetService<IRelationalDatabaseCreator>();
+            // The check expects "does not exist" and logs no error for it, as opening would.
+            if (!await creator.ExistsAsync(ct))
+            {
+                try
+                {
+                    await creator.CreateAsync(ct);
+                }
+                catch (Exception create) when (Cause(create) is PostgresException { SqlState: PostgresErrorCodes.DuplicateDatabase })
+                {
+                    // Another instance created it at the same moment.
+                }
+                catch (Exception create) when (Cause(create) is PostgresException pg)
+                {
+                    throw Unreachable(db, $"the database does not exist and could not be created ({pg.MessageText}); create it, or give the user CREATEDB", create);
+                }
+            }
             await db.Database.OpenConnectionAsync(ct);
         }
-        catch (Exception ex) when (Cause(ex) is PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName })
+        catch (Exception ex) when (ex is not DatabaseUnavailableException && Cause(ex) is { } cause)
         {
-            // The database does not exist yet: create it (another instance may do so at the same moment).
-            try
-            {
-                await db.GetService<IRelationalDatabaseCreator>().CreateAsync(ct);
-            }
-            catch (Exception create) when (Cause(create) is PostgresException { SqlState: PostgresErrorCodes.DuplicateDatabase })
-            {
-            }
-            catch (Exception create) when (Cause(create) is PostgresException pg)
-            {
-                throw Unreachable(db, $"the database does not exist and could not be created ({pg.MessageText}); create it, or give the user CREATEDB", create);
-            }
-            await OpenAsync(db, ct);
-        }
-        catch (Exception ex) when (Cause(ex) is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
-        {
-            var cause = Cause(ex)!;
             throw Unreachable(db, cause is PostgresException pg ? pg.MessageText : cause.Message, ex);
         }
     }
@@ -84,11 +84,14 @@ public static class PostgresMigrator
         return null;
     }
 
-    private static InvalidOperationException Unreachable(AppDbContext db, string why, Exception inner)
+    private static DatabaseUnavailableException Unreachable(AppDbContext db, string why, Exception inner)
     {
         var csb = new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString());
-        return new InvalidOperationException(
+        return new DatabaseUnavailableException(
             $"Cannot use PostgreSQL at {csb.Host}:{csb.Port}, database '{csb.Database}', user '{csb.Username}': {why}. " +
             "Check ConnectionStrings:Console, that the server is running and reachable from here, and that the user may connect.", inner);
     }
 }
+
+/// <summary>The console cannot use its database; the message says what to check.</summary>
+public sealed class DatabaseUnavailableException(string message, Exception inner) : InvalidOperationException(message, inner);

@@ -8,7 +8,8 @@ using WebhookConsole.Tests.TestSupport;
 namespace WebhookConsole.Tests.Features;
 
 /// <summary>What a role may not do is refused by the services themselves, not only hidden in the UI.</summary>
-public class RoleRulesTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
+public abstract class RoleRulesTests<TFactory>(TFactory factory) : IClassFixture<TFactory>
+    where TFactory : ConsoleFactory
 {
     private static readonly Actor Support = new("s1", "support@test.local", false, new HashSet<string> { Roles.Support }, new HashSet<string>());
 
@@ -59,3 +60,9 @@ public class RoleRulesTests(ConsoleFactory factory) : IClassFixture<ConsoleFacto
         Assert.DoesNotContain(reset.Password!, System.Text.Json.JsonSerializer.Serialize(audit));
     }
 }
+
+/// <summary>RoleRulesTests on SQLite.</summary>
+public sealed class RoleRulesTestsOnSqlite(ConsoleFactory factory) : RoleRulesTests<ConsoleFactory>(factory);
+
+/// <summary>RoleRulesTests on PostgreSQL.</summary>
+public sealed class RoleRulesTestsOnPostgres(PostgresConsoleFactory factory) : RoleRulesTests<PostgresConsoleFactory>(factory);

@@ -96,3 +96,9 @@ public class ConsoleFactory : WebApplicationFactory<Program>
         if (_ownsDirectory) try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
+
+/// <summary>The same console on PostgreSQL: a database of its own on the tests' server.</summary>
+public sealed class PostgresConsoleFactory : ConsoleFactory
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
+}

@@ -9,7 +9,8 @@ using WebhookConsole.Tests.TestSupport;
 namespace WebhookConsole.Tests.Features.Account;
 
 /// <summary>The real sign-in form over HTTP: antiforgery token, cookie, lockout, disabled accounts.</summary>
-public partial class SignInTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
+public abstract partial class SignInTests<TFactory>(TFactory factory) : IClassFixture<TFactory>
+    where TFactory : ConsoleFactory
 {
     private HttpClient NewBrowserlikeClient() =>
         factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
@@ -120,3 +121,9 @@ public partial class SignInTests(ConsoleFactory factory) : IClassFixture<Console
     public void Return_urls_stay_on_this_site(string returnUrl, string expected) =>
         Assert.Equal(expected, WebhookConsole.Features.Account.Login.SafeReturnUrl(returnUrl));
 }
+
+/// <summary>SignInTests on SQLite.</summary>
+public sealed class SignInTestsOnSqlite(ConsoleFactory factory) : SignInTests<ConsoleFactory>(factory);
+
+/// <summary>SignInTests on PostgreSQL.</summary>
+public sealed class SignInTestsOnPostgres(PostgresConsoleFactory factory) : SignInTests<PostgresConsoleFactory>(factory);

@@ -10,7 +10,8 @@ using WebhookConsole.Tests.TestSupport;
 
 namespace WebhookConsole.Tests.Features.Webhooks;
 
-public class WebhooksApiTests(ConsoleFactory factory) : IClassFixture<ConsoleFactory>
+public abstract class WebhooksApiTests<TFactory>(TFactory factory) : IClassFixture<TFactory>
+    where TFactory : ConsoleFactory
 {
     private static readonly string Secret = "whsec_" + Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
 
@@ -312,3 +313,9 @@ public class WebhooksApiTests(ConsoleFactory factory) : IClassFixture<ConsoleFac
         Assert.DoesNotContain(Secret[6..], JsonSerializer.Serialize(entries));
     }
 }
+
+/// <summary>WebhooksApiTests on SQLite.</summary>
+public sealed class WebhooksApiTestsOnSqlite(ConsoleFactory factory) : WebhooksApiTests<ConsoleFactory>(factory);
+
+/// <summary>WebhooksApiTests on PostgreSQL.</summary>
+public sealed class WebhooksApiTestsOnPostgres(PostgresConsoleFactory factory) : WebhooksApiTests<PostgresConsoleFactory>(factory);

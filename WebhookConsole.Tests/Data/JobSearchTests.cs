@@ -26,7 +26,7 @@ public sealed class JobSearchTests : IDisposable
 
     public JobSearchTests()
     {
-        _jobs = new JobsService(_database, new HeldDeliveryQueue(), new WebhookConsole.Filtering.JintFilterEvaluator(Microsoft.Extensions.Options.Options.Create(new WebhookConsole.Filtering.FilteringOptions())), new AuditLog(TimeProvider.System), TimeProvider.System);
+        _jobs = new JobsService(_database, new HeldDeliveryQueue(), new WebhookConsole.Filtering.JintFilterEvaluator(Microsoft.Extensions.Options.Options.Create(new WebhookConsole.Filtering.FilteringOptions())), new AuditLog(TimeProvider.System), new DatabaseSettings(DatabaseProvider.Sqlite), TimeProvider.System);
         _indexer = new JobSearchIndexer(_database, new WriteGate(), NullLogger<JobSearchIndexer>.Instance);
     }
 

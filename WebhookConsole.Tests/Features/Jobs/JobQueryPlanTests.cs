@@ -65,7 +65,7 @@ public sealed class JobQueryPlanTests : IClassFixture<JobQueryPlanTests.Data>
     public JobQueryPlanTests(Data data)
     {
         _data = data;
-        _jobs = new JobsService(data.Db, new HeldDeliveryQueue(), new WebhookConsole.Filtering.JintFilterEvaluator(Microsoft.Extensions.Options.Options.Create(new WebhookConsole.Filtering.FilteringOptions())), new AuditLog(TimeProvider.System), TimeProvider.System);
+        _jobs = new JobsService(data.Db, new HeldDeliveryQueue(), new WebhookConsole.Filtering.JintFilterEvaluator(Microsoft.Extensions.Options.Options.Create(new WebhookConsole.Filtering.FilteringOptions())), new AuditLog(TimeProvider.System), new DatabaseSettings(DatabaseProvider.Sqlite), TimeProvider.System);
     }
 
 

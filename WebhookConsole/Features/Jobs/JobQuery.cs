@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Data.Entities;
 
 namespace WebhookConsole.Features.Jobs;
@@ -26,7 +27,22 @@ public static class JobFilter
     /// </summary>
     public static readonly TimeSpan DefaultSearchWindow = TimeSpan.FromDays(7);
 
-    public static IQueryable<WebhookJob> Apply(IQueryable<WebhookJob> query, JobQuery q, DateTime now, bool window = true)
+    /// <summary>
+    /// Text at least this long is found by PostgreSQL's trigram indexes over all history; shorter text has no
+    /// trigram to look up and is scanned for in the window.
+    /// </summary>
+    public const int TrigramMinLength = 3;
+
+    /// <summary>LIKE's pattern for "contains <paramref name="text"/>", its own characters escaped.</summary>
+    public static string LikePattern(string text) =>
+        "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+
+    /// <summary>The escape character of the LIKE patterns, stated in the SQL so no server setting changes it.</summary>
+    private const string LikeEscape = "\\";
+
+    /// <param name="window">Bound a text scan to <see cref="DefaultSearchWindow"/> when no range is given.</param>
+    /// <param name="like">State the text match as <c>LIKE '%text%'</c> (PostgreSQL, where trigram indexes serve it) rather than as a substring test.</param>
+    public static IQueryable<WebhookJob> Apply(IQueryable<WebhookJob> query, JobQuery q, DateTime now, bool window = true, bool like = false)
     {
         if (q.Status is { } status) query = query.Where(j => j.Status == status);
         if (q.Statuses is { Count: > 0 } statuses) query = query.Where(j => statuses.Contains(j.Status));
@@ -58,7 +74,16 @@ public static class JobFilter
                 var since = now - DefaultSearchWindow;
                 query = query.Where(j => j.CreatedAt >= since);
             }
-            query = query.Where(j => j.Url.Contains(text) || j.RequestBody.Contains(text) || j.Attempts.Any(a => a.ResponseBodyLength > 0 && a.ResponseBody != null && a.ResponseBody.Contains(text)));
+            if (like)
+            {
+                var pattern = LikePattern(text);
+                query = query.Where(j => EF.Functions.Like(j.Url, pattern, LikeEscape) || EF.Functions.Like(j.RequestBody, pattern, LikeEscape)
+                    || j.Attempts.Any(a => a.ResponseBodyLength > 0 && a.ResponseBody != null && EF.Functions.Like(a.ResponseBody, pattern, LikeEscape)));
+            }
+            else
+            {
+                query = query.Where(j => j.Url.Contains(text) || j.RequestBody.Contains(text) || j.Attempts.Any(a => a.ResponseBodyLength > 0 && a.ResponseBody != null && a.ResponseBody.Contains(text)));
+            }
         }
         return query;
     }

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Auditing;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Data.Postgres;
 using WebhookConsole.Data.Search;
 using WebhookConsole.Dispatching.Lanes;
 using WebhookConsole.Dispatching.Ledger;
@@ -18,7 +19,7 @@ namespace WebhookConsole.Features.Jobs;
 /// The webhook jobs console's reads and actions, for the pages and the API alike. Lists are newest first
 /// with keyset paging over (CreatedAt, Id), which the indexes serve at any depth.
 /// </summary>
-public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeliveryQueue queue, IFilterEvaluator filters, AuditLog audit, TimeProvider time)
+public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeliveryQueue queue, IFilterEvaluator filters, AuditLog audit, DatabaseSettings database, TimeProvider time)
 {
     public const int MaxLimit = 500;
 
@@ -56,10 +57,12 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
     internal IQueryable<JobRow> ListQuery(AppDbContext db, JobQuery q, int take, bool indexed = false)
     {
         var now = time.GetUtcNow().UtcDateTime;
+        // On PostgreSQL, trigram indexes find text of three characters or more anywhere in the history.
+        var trigrams = !database.IsSqlite && q.Text?.Trim().Length >= JobFilter.TrigramMinLength;
         var source = indexed && IsIndexedSearch(q)
             ? db.JobsMatching(JobSearch.Phrase(q.Text!.Trim())!, q.From ?? now - JobFilter.DefaultSearchWindow)
-            : db.WebhookJobs;
-        var query = JobFilter.Apply(source.AsNoTracking(), q, now, window: !(indexed && IsIndexedSearch(q)));
+            : trigrams ? db.JobsLike(JobFilter.LikePattern(q.Text!.Trim())) : db.WebhookJobs;
+        var query = JobFilter.Apply(source.AsNoTracking(), q, now, window: !(indexed && IsIndexedSearch(q)) && !trigrams, like: !database.IsSqlite);
         if (JobFilter.DecodeToken(q.PageToken) is { } after)
         {
             query = query.Where(j => j.CreatedAt < after.CreatedAt || (j.CreatedAt == after.CreatedAt && j.Id.CompareTo(after.Id) < 0));

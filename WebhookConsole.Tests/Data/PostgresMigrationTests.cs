@@ -105,4 +105,20 @@ public class PostgresMigrationTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Console"] = value }).Build();
         Assert.Contains(expected, Assert.Throws<InvalidOperationException>(() => DatabaseSettings.PostgresConnectionString(configuration)).Message);
     }
+
+    [Fact]
+    public void A_postgres_connection_string_gets_prepared_statements_and_no_reset_unless_it_says_otherwise()
+    {
+        static NpgsqlConnectionStringBuilder Read(string value) => new(DatabaseSettings.PostgresConnectionString(
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Console"] = value }).Build()));
+
+        var defaults = Read("Host=db;Database=console");
+        Assert.Equal(64, defaults.MaxAutoPrepare);
+        Assert.Equal(2, defaults.AutoPrepareMinUsages);
+        Assert.True(defaults.NoResetOnClose);
+
+        var chosen = Read("Host=db;Database=console;Max Auto Prepare=0;No Reset On Close=false");
+        Assert.Equal(0, chosen.MaxAutoPrepare);
+        Assert.False(chosen.NoResetOnClose);
+    }
 }

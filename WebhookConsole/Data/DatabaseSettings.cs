@@ -57,6 +57,15 @@ public sealed record DatabaseSettings(DatabaseProvider Provider)
         {
             throw new InvalidOperationException($"ConnectionStrings:Console names no Database; with Database:Provider Postgres write it as {example}.");
         }
+        // Unless the operator says otherwise: statements the console runs again and again are prepared once per
+        // connection (planning was much of the server's work per delivery), and a pooled connection is not reset
+        // with DISCARD ALL each time it is handed out again (EF opens and closes one per unit of work).
+        if (!HasKey(value, "Max Auto Prepare")) csb.MaxAutoPrepare = 64;
+        if (!HasKey(value, "Auto Prepare Min Usages")) csb.AutoPrepareMinUsages = 2;
+        if (!HasKey(value, "No Reset On Close")) csb.NoResetOnClose = true;
         return csb.ConnectionString;
     }
+
+    private static bool HasKey(string connectionString, string key) =>
+        connectionString.Replace(" ", "", StringComparison.Ordinal).Contains(key.Replace(" ", "", StringComparison.Ordinal) + "=", StringComparison.OrdinalIgnoreCase);
 }

@@ -23,6 +23,9 @@ public sealed record BenchOptions
     public string Database { get; init; } = "";
     /// <summary>Parts to run (all when empty): ceiling, filters, ingest, e2e, latency, console, engine, soak. For working on one number.</summary>
     public string[] Only { get; init; } = [];
+    /// <summary>With <c>--provider postgres</c>, part (2) also runs on a throwaway PostgreSQL cluster, once per instance count.</summary>
+    public bool Postgres { get; init; }
+    public int[] Instances { get; init; } = [1, 2];
 
     public bool Runs(string part) => Only.Length == 0 || Only.Contains(part, StringComparer.OrdinalIgnoreCase);
 
@@ -42,6 +45,8 @@ public sealed record BenchOptions
           --database FILE         reuse a database a run kept (with --only console: time the queries again, no seeding)
           --soak MINUTES          run the soak part: steady single events (--soak-rate, default 300/s), two webhooks
                                   each; reports the working set's slope after warm-up (soakRssSlopeMbPerMin) and peak
+          --provider postgres     also run end to end on a throwaway PostgreSQL cluster (.ci/postgres), beside SQLite
+          --instances 1,2         console instances on PostgreSQL, one run each (default 1,2)
           --only a,b              run only these parts (ceiling, filters, ingest, e2e, latency, console, engine, soak); no JSON is
                                   written unless --out is given, since a partial run is not comparable
         """;
@@ -71,6 +76,13 @@ public sealed record BenchOptions
                 "--out" => o with { Out = Next() },
                 "--keep" => o with { KeepData = true },
                 "--database" => o with { Database = Path.GetFullPath(Next()), KeepData = true },
+                "--provider" => Next().ToLowerInvariant() switch
+                {
+                    "postgres" => o with { Postgres = true },
+                    "sqlite" => o with { Postgres = false },
+                    var other => throw new ArgumentException($"--provider {other}: use sqlite or postgres."),
+                },
+                "--instances" => o with { Instances = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray() },
                 "--only" => o with { Only = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}."),
             };

@@ -112,6 +112,21 @@ if (options.SoakMinutes > 0 && options.Runs("soak"))
     Step($"    working set {soak.StartMb} → {soak.EndMb} MB after warm-up, slope {soak.SlopeMbPerMin} MB/min, peak {soak.PeakMb} MB, {soak.AfterLoadMb} MB 30 s after the load; {soak.Delivered:N0} of {2 * soak.Sent:N0} delivered; POST p99 {soak.P99Ms} ms");
 }
 
+// (2) again on PostgreSQL, with each instance count, in the same run as SQLite's so the figures compare.
+var postgres = new List<PostgresEndToEndResult>();
+if (options.Postgres && options.Runs("e2e"))
+{
+    Step("(2p) PostgreSQL: a throwaway cluster (.ci/postgres)");
+    await using var cluster = await PostgresBench.StartAsync(root);
+    foreach (var n in options.Instances)
+    {
+        Step($"(2p) end to end on PostgreSQL, {n} instance(s): {options.Deliveries:N0} deliveries");
+        var r = await cluster.EndToEndAsync(appDll, receiver, n, options.Deliveries, FreePort);
+        postgres.Add(r);
+        Step($"    {r.DeliveriesPerSec:N0} deliveries/s ({r.Delivered:N0} delivered, {r.Recorded:N0} recorded, {r.BadSignatures} bad signatures; CPU per delivery: consoles {r.ConsoleCpuMsPerDelivery * 1000:N0} µs, PostgreSQL {r.ServerCpuMsPerDelivery * 1000:N0} µs)");
+    }
+}
+
 var results = new JsonObject
 {
     ["commit"] = Commit(root),
@@ -144,6 +159,12 @@ var results = new JsonObject
     ["soakWorkingSetAfterLoadMb"] = Num(soak.AfterLoadMb),
     ["peakWorkingSetMb"] = new JsonObject { ["endToEnd"] = Num(e2e.PeakMb), ["console"] = Num(console.PeakMb) },
     ["searchIndexCatchUp"] = new JsonObject { ["rows"] = console.IndexedRows, ["seconds"] = Num(Math.Round(console.IndexSeconds, 1)) },
+    ["postgresEndToEnd"] = new JsonArray(postgres.Select(r => (JsonNode)new JsonObject
+    {
+        ["instances"] = r.Instances, ["deliveriesPerSec"] = Num(Math.Round(r.DeliveriesPerSec)), ["ratio"] = Num(Math.Round(r.DeliveriesPerSec / ceiling, 3)),
+        ["consoleCpuMsPerDelivery"] = Num(r.ConsoleCpuMsPerDelivery), ["serverCpuMsPerDelivery"] = Num(r.ServerCpuMsPerDelivery),
+        ["delivered"] = r.Delivered, ["recorded"] = r.Recorded, ["badSignatures"] = r.BadSignatures,
+    }).ToArray()),
     ["checks"] = new JsonObject
     {
         ["delivered"] = e2e.Delivered, ["recordedAttempts"] = e2e.Recorded, ["badSignatures"] = e2e.BadSignatures,
@@ -160,6 +181,12 @@ Console.WriteLine($"|{new string('-', 46)}|{new string('-', 16)}|{new string('-'
 Console.WriteLine(Row("ceiling, bare HttpClient (req/s)", $"{ceiling:N0}", "", true));
 Console.WriteLine(Row("end to end (deliveries/s)", $"{e2e.DeliveriesPerSec:N0}", "≥ 5,000", e2e.DeliveriesPerSec >= 5000));
 Console.WriteLine(Row("end to end / ceiling", $"{e2e.DeliveriesPerSec / ceiling:P1}", "≥ 13%", e2e.DeliveriesPerSec / ceiling >= 0.13));
+foreach (var r in postgres)
+{
+    Console.WriteLine(Row($"PostgreSQL, {r.Instances} instance(s) (deliveries/s)", $"{r.DeliveriesPerSec:N0}", r.Instances == 1 ? "≥ 2,500" : "≥ 1 instance's",
+        r.Instances == 1 ? r.DeliveriesPerSec >= 2500 : r.DeliveriesPerSec >= postgres.First(p => p.Instances == 1 || p == postgres[0]).DeliveriesPerSec * 0.95));
+    Console.WriteLine(Row($"PostgreSQL, {r.Instances}: ratio / CPU µs (consoles, server)", $"{r.DeliveriesPerSec / ceiling:P1} / {r.ConsoleCpuMsPerDelivery * 1000:N0}, {r.ServerCpuMsPerDelivery * 1000:N0}", "", true));
+}
 Console.WriteLine(Row($"latency p50 / p95 / p99 at {options.LatencyRate}/s (ms)", $"{latency.P50} / {latency.P95} / {latency.P99}", "p99 ≤ 50", latency.P99 <= 50));
 Console.WriteLine(Row("ingestion, single (events/s)", $"{single:N0}", "≥ 3,000", single >= 3000));
 Console.WriteLine(Row("ingestion, batch (events/s)", $"{batch:N0}", "≥ 20,000", batch >= 20000));
@@ -198,7 +225,8 @@ if (!options.KeepData)
 var complete = (!options.Runs("e2e") || (e2e.Delivered >= options.Deliveries && e2e.Recorded >= options.Deliveries && e2e.BadSignatures == 0))
     && (!options.Runs("latency") || latency.Arrived == latency.Sent)
     && (!options.Runs("engine") || (retry.Retried == retry.Jobs && crash.Delivered == crash.Jobs))
-    && (options.SoakMinutes == 0 || !options.Runs("soak") || soak.Delivered >= 2 * soak.Sent);
+    && (options.SoakMinutes == 0 || !options.Runs("soak") || soak.Delivered >= 2 * soak.Sent)
+    && postgres.All(r => r.Delivered >= options.Deliveries && r.Recorded >= options.Deliveries && r.BadSignatures == 0);
 if (!complete) Console.Error.WriteLine("Some deliveries were not delivered, recorded or signed: see checks.");
 return complete ? 0 : 1;
 

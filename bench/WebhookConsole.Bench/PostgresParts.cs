@@ -64,6 +64,7 @@ public sealed class PostgresBench : IAsyncDisposable
             consoles.Add(await ConsoleProcess.StartAsync(appDll, "postgres", freePort(), settings));
             consoles.AddRange(await Task.WhenAll(Enumerable.Range(1, instances - 1).Select(_ => ConsoleProcess.StartAsync(appDll, "postgres", freePort(), settings))));
             var clients = consoles.Select(c => c.CreateClient()).ToList();
+            await TryAsync(database, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
             for (var i = 0; i < 10; i++)
             {
                 var filter = $"values('Route') === '{i % 5}' && {BenchEvents.Filter}";
@@ -90,6 +91,7 @@ public sealed class PostgresBench : IAsyncDisposable
             var events = deliveries / 2;
             var bodies = Enumerable.Range(0, (events + size - 1) / size).Select(b =>
                 new JsonArray(Enumerable.Range(b * size, Math.Min(size, events - b * size)).Select(i => (JsonNode)BenchEvents.Event($"pg{instances}", i, "bench", i % 5)).ToArray()).ToJsonString()).ToList();
+            await TryAsync(database, "SELECT pg_stat_statements_reset()");
             var consoleCpuBefore = consoles.Sum(c => Cpu(c.Process));
             var serverCpuBefore = ServerCpuMs();
             var next = -1;
@@ -126,6 +128,7 @@ public sealed class PostgresBench : IAsyncDisposable
                 if (recorded >= deliveries + warmDelivered) break;
             }
             var consoleCpu = consoles.Sum(c => Cpu(c.Process)) - consoleCpuBefore;
+            await PrintTopStatementsAsync(database, unique);
             var serverCpu = ServerCpuMs() - serverCpuBefore;
             return new PostgresEndToEndResult(instances, rate, unique, recorded - warmDelivered, receiver.BadSignatures,
                 Math.Round(consoleCpu / Math.Max(1, unique), 3), Math.Round(serverCpu / Math.Max(1, unique), 3));
@@ -134,6 +137,34 @@ public sealed class PostgresBench : IAsyncDisposable
         {
             foreach (var console in consoles) await console.DisposeAsync();
             NpgsqlConnection.ClearAllPools();
+        }
+    }
+
+    /// <summary>
+    /// With the server started with pg_stat_statements (<c>WC_PG_OPTIONS="-c shared_preload_libraries=pg_stat_statements"</c>),
+    /// the statements that cost the server most during the run, per delivery: where its CPU goes.
+    /// </summary>
+    private static async Task PrintTopStatementsAsync(string database, long deliveries)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(database);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("""
+                SELECT calls, round(total_exec_time::numeric, 0), round(total_plan_time::numeric, 0), left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+                FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                ORDER BY total_exec_time + total_plan_time DESC LIMIT 12
+                """, connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            Console.WriteLine($"    top statements ({deliveries:N0} deliveries): calls, exec ms, plan ms, statement");
+            while (await reader.ReadAsync())
+            {
+                Console.WriteLine($"      {reader.GetInt64(0),9:N0} {reader.GetDecimal(1),8:N0} {reader.GetDecimal(2),6:N0}  {reader.GetString(3)}");
+            }
+        }
+        catch (PostgresException)
+        {
+            // The extension is not loaded: nothing to show.
         }
     }
 
@@ -188,6 +219,21 @@ public sealed class PostgresBench : IAsyncDisposable
         for (var wait = Stopwatch.StartNew(); wait.Elapsed < TimeSpan.FromSeconds(60); await Task.Delay(250))
         {
             if (await ScalarAsync(database, """SELECT count(*) FROM "WebhookJobs" WHERE "Status" = 'Pending'""") == 0) return;
+        }
+    }
+
+    private static async Task TryAsync(string database, string sql)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(database);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        catch (PostgresException)
+        {
+            // Diagnostics only (pg_stat_statements not loaded).
         }
     }
 

@@ -16,19 +16,4 @@ public static class PostgresQueries
         db.WebhookJobs.FromSqlRaw("""SELECT * FROM "WebhookJobs" WHERE "Id" = ANY(@ids) AND "Status" = 'Pending' FOR UPDATE SKIP LOCKED""",
                 new NpgsqlParameter("ids", ids.ToArray()))
             .AsNoTracking().ToListAsync(ct);
-
-    /// <summary>
-    /// The jobs whose URL or request body, or one of whose answered attempts' response body, matches the LIKE
-    /// <paramref name="pattern"/> (escape character <c>\</c>), read through the trigram indexes first: the matches
-    /// are collected before the caller's filters, order and limit apply. Stated as one query with ORDER BY and
-    /// LIMIT, the planner walks the history newest first and tests every row, which for a rare text is all of them.
-    /// </summary>
-    public static IQueryable<WebhookJob> JobsLike(this AppDbContext db, string pattern) =>
-        db.WebhookJobs.FromSqlRaw("""
-            WITH matches AS MATERIALIZED (
-              SELECT "Id" FROM "WebhookJobs" WHERE "Url" LIKE {0} ESCAPE '\' OR "RequestBody" LIKE {0} ESCAPE '\'
-              UNION
-              SELECT "JobId" FROM "JobAttempts" WHERE "ResponseBodyLength" > 0 AND "ResponseBody" LIKE {0} ESCAPE '\')
-            SELECT * FROM "WebhookJobs" WHERE "Id" IN (SELECT "Id" FROM matches)
-            """, pattern);
 }

@@ -27,12 +27,6 @@ public static class JobFilter
     /// </summary>
     public static readonly TimeSpan DefaultSearchWindow = TimeSpan.FromDays(7);
 
-    /// <summary>
-    /// Text at least this long is found by PostgreSQL's trigram indexes over all history; shorter text has no
-    /// trigram to look up and is scanned for in the window.
-    /// </summary>
-    public const int TrigramMinLength = 3;
-
     /// <summary>LIKE's pattern for "contains <paramref name="text"/>", its own characters escaped.</summary>
     public static string LikePattern(string text) =>
         "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
@@ -41,7 +35,7 @@ public static class JobFilter
     private const string LikeEscape = "\\";
 
     /// <param name="window">Bound a text scan to <see cref="DefaultSearchWindow"/> when no range is given.</param>
-    /// <param name="like">State the text match as <c>LIKE '%text%'</c> (PostgreSQL, where trigram indexes serve it) rather than as a substring test.</param>
+    /// <param name="like">State the text match as <c>LIKE '%text%'</c> with an explicit escape (PostgreSQL) rather than as a substring test (SQLite's instr, case-sensitive as LIKE is on PostgreSQL).</param>
     public static IQueryable<WebhookJob> Apply(IQueryable<WebhookJob> query, JobQuery q, DateTime now, bool window = true, bool like = false)
     {
         if (q.Status is { } status) query = query.Where(j => j.Status == status);

@@ -103,6 +103,9 @@ public sealed class PostgresBench : IAsyncDisposable
                     if ((int)response.StatusCode != 202) throw new InvalidOperationException($"Batch answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
                 }
             }
+            // What the server's busy sessions wait on during the burst, sampled: where contention would show.
+            using var sampling = new CancellationTokenSource();
+            var waits = SampleWaitsAsync(database, sampling.Token);
             // Two posters per instance, as part (2) has two for its one console.
             await Task.WhenAll(clients.SelectMany(c => new[] { Post(c), Post(c) }));
 
@@ -127,6 +130,9 @@ public sealed class PostgresBench : IAsyncDisposable
                 recorded = await ScalarAsync(database, """SELECT count(*) FROM "JobAttempts" a JOIN "WebhookJobs" j ON j."Id" = a."JobId" WHERE j."WebhookName" LIKE 'Bench %' AND j."Status" = 'Succeeded'""");
                 if (recorded >= deliveries + warmDelivered) break;
             }
+            await sampling.CancelAsync();
+            var waited = await waits;
+            Console.WriteLine("    busy server sessions by wait (samples): " + string.Join(", ", waited.OrderByDescending(w => w.Value).Take(8).Select(w => $"{w.Key} {w.Value}")));
             var consoleCpu = consoles.Sum(c => Cpu(c.Process)) - consoleCpuBefore;
             await PrintTopStatementsAsync(database, unique);
             var serverCpu = ServerCpuMs() - serverCpuBefore;
@@ -220,6 +226,24 @@ public sealed class PostgresBench : IAsyncDisposable
         {
             if (await ScalarAsync(database, """SELECT count(*) FROM "WebhookJobs" WHERE "Status" = 'Pending'""") == 0) return;
         }
+    }
+
+    private static async Task<Dictionary<string, int>> SampleWaitsAsync(string database, CancellationToken ct)
+    {
+        var counts = new Dictionary<string, int>();
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync(CancellationToken.None);
+        while (!ct.IsCancellationRequested)
+        {
+            await using (var command = new NpgsqlCommand(
+                "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND datname = current_database()", connection))
+            await using (var reader = await command.ExecuteReaderAsync(CancellationToken.None))
+            {
+                while (await reader.ReadAsync(CancellationToken.None)) counts[reader.GetString(0)] = counts.GetValueOrDefault(reader.GetString(0)) + 1;
+            }
+            try { await Task.Delay(100, ct); } catch (OperationCanceledException) { break; }
+        }
+        return counts;
     }
 
     private static async Task TryAsync(string database, string sql)

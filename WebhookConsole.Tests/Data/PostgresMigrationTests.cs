@@ -116,6 +116,7 @@ public class PostgresMigrationTests
         Assert.Equal(64, defaults.MaxAutoPrepare);
         Assert.Equal(2, defaults.AutoPrepareMinUsages);
         Assert.True(defaults.NoResetOnClose);
+        Assert.Equal("-c plan_cache_mode=force_custom_plan", defaults.Options);
 
         var chosen = Read("Host=db;Database=console;Max Auto Prepare=0;No Reset On Close=false");
         Assert.Equal(0, chosen.MaxAutoPrepare);

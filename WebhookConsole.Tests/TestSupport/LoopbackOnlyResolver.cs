@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using WebhookConsole.Dispatching.Sending;
@@ -9,13 +8,11 @@ namespace WebhookConsole.Tests.TestSupport;
 /// The resolver of every console the tests start: nothing leaves this machine, not even a DNS query. Loopback
 /// answers as itself (and <c>localhost</c> as 127.0.0.1); a link-local literal is passed on so the SSRF guard can
 /// refuse the metadata address as it would in production; every other name or address is "not found" without
-/// asking anyone, and is noted in <see cref="Refused"/>.
+/// asking anyone.
 /// </summary>
 public sealed class LoopbackOnlyResolver : IHostResolver
 {
     private static readonly IPNetwork LinkLocal = IPNetwork.Parse("169.254.0.0/16");
-
-    public static ConcurrentBag<string> Refused { get; } = [];
 
     public ValueTask<IPAddress[]> ResolveAsync(string host, CancellationToken ct)
     {
@@ -25,7 +22,6 @@ public sealed class LoopbackOnlyResolver : IHostResolver
         {
             return ValueTask.FromResult(new[] { address });
         }
-        Refused.Add(host);
         throw new SocketException((int)SocketError.HostNotFound);
     }
 }

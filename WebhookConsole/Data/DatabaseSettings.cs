@@ -18,8 +18,11 @@ public sealed record DatabaseSettings(DatabaseProvider Provider)
 {
     public bool IsSqlite => Provider == DatabaseProvider.Sqlite;
 
-    /// <summary>This process among the instances sharing a PostgreSQL database (as Hangfire names its server); null on SQLite.</summary>
-    public string? InstanceName => IsSqlite ? null : $"{Environment.MachineName}:{Environment.ProcessId}";
+    /// <summary>This process as the attempts and Hangfire's server name it: <c>host:pid</c>.</summary>
+    public static readonly string ProcessName = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>This process among the instances sharing a PostgreSQL database; null on SQLite.</summary>
+    public string? InstanceName => IsSqlite ? null : ProcessName;
 
     public static DatabaseProvider ReadProvider(IConfiguration configuration)
     {
@@ -70,6 +73,8 @@ public sealed record DatabaseSettings(DatabaseProvider Provider)
         return csb.ConnectionString;
     }
 
+    /// <summary>Whether the connection string sets <paramref name="key"/> itself (spaces and case aside, as Npgsql reads keys).</summary>
     private static bool HasKey(string connectionString, string key) =>
-        connectionString.Replace(" ", "", StringComparison.Ordinal).Contains(key.Replace(" ", "", StringComparison.Ordinal) + "=", StringComparison.OrdinalIgnoreCase);
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Any(k => string.Equals(k.Replace(" ", "", StringComparison.Ordinal), key.Replace(" ", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase));
 }

@@ -48,7 +48,7 @@ public static class DurableLane
             o.Activator = new HostJobActivator(sp.GetRequiredService<IServiceScopeFactory>());
             o.WorkerCount = Math.Max(1, options.WorkerCount);
             o.SchedulePollingInterval = TimeSpan.FromSeconds(5);
-            o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+            o.ServerName = DatabaseSettings.ProcessName;
         });
         services.AddTransient<RecoveryJob>();
         services.AddSingleton<IDatabaseSeed, HangfireSchemaSeed>();

@@ -6,12 +6,13 @@ using WebhookConsole.Tests.TestSupport;
 
 namespace WebhookConsole.Tests.Retention;
 
-public class RetentionServiceTests
+/// <summary>Retention on a database of each provider (a class per provider below).</summary>
+public abstract class RetentionServiceTests(Func<ITestDatabase> open)
 {
     [Fact]
     public async Task Purges_old_finished_jobs_and_events_in_batches_and_keeps_unfinished_ones()
     {
-        using var database = new TestDatabase();
+        using var database = open();
         var old = DateTime.UtcNow.AddDays(-200);
         var recent = DateTime.UtcNow.AddDays(-10);
         Guid Job(DateTime at, JobStatus status, Guid? eventId = null)
@@ -60,3 +61,7 @@ public class RetentionServiceTests
         Assert.Same(result, service.LastPurge);
     }
 }
+
+public sealed class RetentionServiceTestsOnSqlite() : RetentionServiceTests(() => new TestDatabase());
+
+public sealed class RetentionServiceTestsOnPostgres() : RetentionServiceTests(() => new PostgresTestDatabase());

@@ -39,8 +39,11 @@ public class ConsoleFactory : WebApplicationFactory<Program>
 
     private string? _postgres;
 
+    /// <summary>Another instance's database this console joins; that instance's factory drops it.</summary>
+    protected string? JoinedDatabase { get; init; }
+
     /// <summary>The console's Npgsql connection string when it runs on PostgreSQL (the database is created at its start).</summary>
-    public string PostgresConnectionString => _postgres ??= PostgresServer.NewDatabase(create: false);
+    public string PostgresConnectionString => JoinedDatabase ?? (_postgres ??= PostgresServer.NewDatabase(create: false));
 
     protected virtual string EnvironmentName => "Testing";
 
@@ -97,8 +100,15 @@ public class ConsoleFactory : WebApplicationFactory<Program>
     }
 }
 
-/// <summary>The same console on PostgreSQL: a database of its own on the tests' server.</summary>
+/// <summary>The same console on PostgreSQL: a database of its own on the tests' server, or another instance's.</summary>
 public sealed class PostgresConsoleFactory : ConsoleFactory
 {
+    public PostgresConsoleFactory()
+    {
+    }
+
+    /// <summary>A second instance on <paramref name="other"/>'s database (several consoles behind one load balancer).</summary>
+    public PostgresConsoleFactory(PostgresConsoleFactory other) => JoinedDatabase = other.PostgresConnectionString;
+
     protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

@@ -28,7 +28,7 @@ public abstract class MudTestContext : BunitContext, IAsyncLifetime
     }
 
     /// <summary>The console's services (<see cref="PageServices"/>), with the acting user taken from the bUnit claims.</summary>
-    protected void AddConsoleServices(TestDatabase db, Action<IServiceCollection>? overrides = null)
+    protected void AddConsoleServices(ITestDatabase db, Action<IServiceCollection>? overrides = null)
     {
         Services.AddConsoleServices(db, overrides);
         Services.AddScoped<WebhookConsole.Security.ICurrentUser, ClaimsCurrentUser>();

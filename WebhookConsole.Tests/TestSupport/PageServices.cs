@@ -14,11 +14,12 @@ namespace WebhookConsole.Tests.TestSupport;
 /// </summary>
 public static class PageServices
 {
-    public static IServiceCollection Describe(TestDatabase db, Action<IServiceCollection>? overrides = null)
+    public static IServiceCollection Describe(ITestDatabase db, Action<IServiceCollection>? overrides = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Testing" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["Database:Provider"] = db.Provider.ToString(),
             ["ConnectionStrings:Console"] = db.ConnectionString,
             ["Dispatch:Enabled"] = "false",
         });
@@ -33,7 +34,7 @@ public static class PageServices
     }
 
     /// <summary>Adds them to a bUnit context's container.</summary>
-    public static void AddConsoleServices(this IServiceCollection target, TestDatabase db, Action<IServiceCollection>? overrides = null)
+    public static void AddConsoleServices(this IServiceCollection target, ITestDatabase db, Action<IServiceCollection>? overrides = null)
     {
         foreach (var d in Describe(db, overrides)) target.Add(d);
     }
@@ -42,5 +43,5 @@ public static class PageServices
     /// A provider of its own over the same database, for seeding before a render: resolving from bUnit's container
     /// would freeze its registrations.
     /// </summary>
-    public static ServiceProvider Seeder(TestDatabase db, Action<IServiceCollection>? overrides = null) => Describe(db, overrides).BuildServiceProvider();
+    public static ServiceProvider Seeder(ITestDatabase db, Action<IServiceCollection>? overrides = null) => Describe(db, overrides).BuildServiceProvider();
 }

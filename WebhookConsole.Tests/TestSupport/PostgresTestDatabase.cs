@@ -5,7 +5,7 @@ using WebhookConsole.Data.Postgres;
 namespace WebhookConsole.Tests.TestSupport;
 
 /// <summary>A migrated database of its own on the tests' PostgreSQL server (<see cref="PostgresServer"/>), dropped afterwards.</summary>
-public sealed class PostgresTestDatabase : IDbContextFactory<AppDbContext>, IDisposable
+public sealed class PostgresTestDatabase : ITestDatabase
 {
     public PostgresTestDatabase(bool migrate = true)
     {
@@ -17,6 +17,8 @@ public sealed class PostgresTestDatabase : IDbContextFactory<AppDbContext>, IDis
     }
 
     public string ConnectionString { get; }
+
+    public DatabaseProvider Provider => DatabaseProvider.Postgres;
 
     public DbContextOptions<PostgresDbContext> Options { get; }
 

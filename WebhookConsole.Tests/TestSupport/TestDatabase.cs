@@ -6,7 +6,7 @@ using WebhookConsole.Data.Search;
 namespace WebhookConsole.Tests.TestSupport;
 
 /// <summary>A migrated SQLite database in a temporary file (never EF's InMemory provider).</summary>
-public sealed class TestDatabase : IDbContextFactory<AppDbContext>, IDisposable
+public sealed class TestDatabase : ITestDatabase
 {
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"wc-db-{Guid.NewGuid():N}.db");
 
@@ -18,6 +18,8 @@ public sealed class TestDatabase : IDbContextFactory<AppDbContext>, IDisposable
     }
 
     public DbContextOptions<AppDbContext> Options { get; }
+
+    public DatabaseProvider Provider => DatabaseProvider.Sqlite;
 
     public string ConnectionString => $"Data Source={_path}";
 

@@ -8,8 +8,9 @@ using WebhookConsole.Tests.TestSupport;
 namespace WebhookConsole.Tests.Data;
 
 /// <summary>
-/// The jobs console's text search on PostgreSQL: the exact text, inside a word too, in URLs, request bodies and
-/// answered response bodies, within the search window or the range given; LIKE's own characters taken literally.
+/// The jobs console's text search on PostgreSQL: words through the word index across all history, the exact text
+/// inside a word too within the search window or the range given, in URLs, request bodies and answered response
+/// bodies; LIKE's own characters taken literally.
 /// </summary>
 public sealed class PostgresJobSearchTests : IDisposable
 {
@@ -68,5 +69,70 @@ public sealed class PostgresJobSearchTests : IDisposable
         Assert.Equal([percent], await SearchAsync("50%_"));
         Assert.Empty(await SearchAsync("5_%"));
         Assert.Equal([backslash], await SearchAsync("C:\\\\temp"));
+    }
+
+    [Fact]
+    public async Task Words_are_found_across_all_history_in_their_order_through_the_word_index()
+    {
+        var yearOld = AddJob("""{"values":{"Details":"The badge reader at the east entrance blinks red"}}""", DateTime.UtcNow.AddDays(-365));
+        var answered = AddJob("{}", DateTime.UtcNow.AddDays(-200), response: """{"error":"Mailbox quota exceeded"}""");
+        var byUrl = AddJob("{}", DateTime.UtcNow.AddDays(-100), url: "https://hooks.example/facilities/east-wing");
+
+        Assert.Equal([yearOld], await SearchAsync("badge reader"));
+        Assert.Equal([yearOld], await SearchAsync("reader at the east"));
+        Assert.Equal([answered], await SearchAsync("quota exceeded"));
+        Assert.Equal([byUrl], await SearchAsync("facilities/east-wing"));
+        // The words in another order are not the text searched for.
+        Assert.Empty(await SearchAsync("reader badge"));
+    }
+
+    [Fact]
+    public async Task An_edited_job_is_found_by_its_new_text_and_a_purged_one_leaves_no_words_behind()
+    {
+        var id = AddJob("""{"note":"first draft"}""", DateTime.UtcNow.AddDays(-30));
+        await using (var db = _database.CreateDbContext())
+        {
+            var job = await db.WebhookJobs.SingleAsync(j => j.Id == id);
+            job.OriginalRequestBody = job.RequestBody;
+            job.RequestBody = """{"note":"second version"}""";
+            await db.SaveChangesAsync();
+        }
+        Assert.Equal([id], await SearchAsync("second version"));
+        Assert.Empty(await SearchAsync("first draft"));
+
+        await using (var db = _database.CreateDbContext())
+        {
+            await db.WebhookJobs.Where(j => j.Id == id).ExecuteDeleteAsync();
+            Assert.Equal(0, await db.Database.SqlQueryRaw<int>("""SELECT count(*)::int AS "Value" FROM "JobSearchDocuments" """).SingleAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_word_search_reads_the_word_index_not_the_jobs()
+    {
+        await using var db = _database.CreateDbContext();
+        // 20,000 jobs over a year (the triggers index them as they are inserted); one of them holds a rare word.
+        // (Braces doubled: the raw SQL is a format string.)
+        await db.Database.ExecuteSqlRawAsync("""
+            INSERT INTO "WebhookJobs" ("Id", "WebhookId", "WebhookName", "EventType", "EventAction", "Url", "RequestHeaders", "RequestBody",
+                "Status", "AttemptCount", "IsTest", "CreatedAt", "UpdatedAt")
+            SELECT gen_random_uuid(), gen_random_uuid(), 'h', 'Submission', 'Submitted', 'https://r.example/hook', '',
+                '{{"submission":{{"id":"sub-' || n || '"}},"values":{{"Details":"' || CASE WHEN n = 777 THEN 'zanzibar' ELSE 'badge reader' END || '"}}}}',
+                'Succeeded', 1, false, 639000000000000000 + n * 15768000000, 639000000000000000 + n * 15768000000
+            FROM generate_series(1, 20000) AS n;
+            ANALYZE "WebhookJobs"; ANALYZE "JobSearchDocuments";
+            """);
+        await using var command = _jobs.ListQuery(db, new JobQuery(Text: "zanzibar"), 51, indexed: true).CreateDbCommand();
+        command.CommandText = "EXPLAIN " + command.CommandText;
+        await db.Database.OpenConnectionAsync();
+        var lines = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) lines.Add(reader.GetString(0));
+        }
+        var plan = string.Join("\n", lines);
+        Assert.Contains("IX_JobSearchDocuments_Words", plan);
+        Assert.DoesNotContain("Seq Scan on \"WebhookJobs\"", plan);
+        Assert.Single((await _jobs.ListAsync(new JobQuery(Text: "zanzibar"))).Items);
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Auditing;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Data.Postgres;
 using WebhookConsole.Data.Search;
 using WebhookConsole.Dispatching.Lanes;
 using WebhookConsole.Dispatching.Ledger;
@@ -34,14 +35,18 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var limit = Math.Clamp(q.Limit, 1, MaxLimit);
         List<JobRow>? rows = null;
-        // Text search reads the word index first. Text that starts or ends inside a word is not in it (nor is
-        // anything while the index file is missing or being built), so when the index finds nothing the default
-        // window is scanned for the text as well: slower, but bounded.
-        if (IsIndexedSearch(q) && await JobSearch.TryAttachAsync(db, ct))
+        // Text search reads the word index first (across all history). Text that starts or ends inside a word is not
+        // in it (nor, on SQLite, is anything while the index file is missing or being built), so when the index finds
+        // nothing the default window is scanned for the text as well: slower, but bounded.
+        if (IsIndexedSearch(q))
         {
-            try { rows = await ListQuery(db, q, limit + 1, indexed: true).ToListAsync(ct); }
-            finally { await JobSearch.DetachAsync(db); }
-            if (rows.Count == 0) rows = null;
+            if (!database.IsSqlite) rows = await ListQuery(db, q, limit + 1, indexed: true).ToListAsync(ct);
+            else if (await JobSearch.TryAttachAsync(db, ct))
+            {
+                try { rows = await ListQuery(db, q, limit + 1, indexed: true).ToListAsync(ct); }
+                finally { await JobSearch.DetachAsync(db); }
+            }
+            if (rows is { Count: 0 }) rows = null;
         }
         rows ??= await ListQuery(db, q, limit + 1).ToListAsync(ct);
         var more = rows.Count > limit;
@@ -56,12 +61,11 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
     internal IQueryable<JobRow> ListQuery(AppDbContext db, JobQuery q, int take, bool indexed = false)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var source = indexed && IsIndexedSearch(q)
-            ? db.JobsMatching(JobSearch.Phrase(q.Text!.Trim())!, q.From ?? now - JobFilter.DefaultSearchWindow)
-            : db.WebhookJobs;
-        // On PostgreSQL the text is scanned for in the window (or the range given), as LIKE with its own characters
-        // escaped. Trigram indexes on the jobs table would find it in all history, but they cost more than the rest
-        // of a delivery's writes together (docs/performance.md): a word index of its own is still to come.
+        // The word index (FTS5 on SQLite, tsvector on PostgreSQL) narrows; the exact text is then checked on the
+        // candidates, as LIKE with its own characters escaped on PostgreSQL.
+        var source = !indexed || !IsIndexedSearch(q) ? db.WebhookJobs
+            : database.IsSqlite ? db.JobsMatching(JobSearch.Phrase(q.Text!.Trim())!, q.From ?? now - JobFilter.DefaultSearchWindow)
+            : PostgresQueries.JobsMatching(db, q.Text!.Trim());
         var query = JobFilter.Apply(source.AsNoTracking(), q, now, window: !(indexed && IsIndexedSearch(q)), like: !database.IsSqlite);
         if (JobFilter.DecodeToken(q.PageToken) is { } after)
         {

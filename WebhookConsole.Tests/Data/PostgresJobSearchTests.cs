@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Auditing;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Data.Postgres;
 using WebhookConsole.Features.Jobs;
 using WebhookConsole.Tests.TestSupport;
 
@@ -37,6 +38,15 @@ public sealed class PostgresJobSearchTests : IDisposable
         db.WebhookJobs.Add(job);
         db.SaveChanges();
         return job.Id;
+    }
+
+    /// <summary>Runs the background indexer's slices until the queue is empty.</summary>
+    private async Task IndexAllAsync()
+    {
+        await using var db = _database.CreateDbContext();
+        while (await PostgresSearchIndexer.IndexSliceAsync(db, 1_000, CancellationToken.None) > 0)
+        {
+        }
     }
 
     private async Task<List<Guid>> SearchAsync(string text) => (await _jobs.ListAsync(new JobQuery(Text: text))).Items.Select(j => j.Id).ToList();
@@ -78,18 +88,26 @@ public sealed class PostgresJobSearchTests : IDisposable
         var answered = AddJob("{}", DateTime.UtcNow.AddDays(-200), response: """{"error":"Mailbox quota exceeded"}""");
         var byUrl = AddJob("{}", DateTime.UtcNow.AddDays(-100), url: "https://hooks.example/facilities/east-wing");
 
+        await IndexAllAsync();
         Assert.Equal([yearOld], await SearchAsync("badge reader"));
         Assert.Equal([yearOld], await SearchAsync("reader at the east"));
         Assert.Equal([answered], await SearchAsync("quota exceeded"));
         Assert.Equal([byUrl], await SearchAsync("facilities/east-wing"));
         // The words in another order are not the text searched for.
         Assert.Empty(await SearchAsync("reader badge"));
+
+        // A job the indexer has not reached yet is found too (its text is scanned), as are old ones meanwhile.
+        var fresh = AddJob("""{"values":{"Details":"The badge reader at the west entrance"}}""", DateTime.UtcNow);
+        Assert.Equal([fresh, yearOld], await SearchAsync("badge reader"));
+        Assert.Equal([fresh], await SearchAsync("west entrance"));
     }
 
     [Fact]
     public async Task An_edited_job_is_found_by_its_new_text_and_a_purged_one_leaves_no_words_behind()
     {
         var id = AddJob("""{"note":"first draft"}""", DateTime.UtcNow.AddDays(-30));
+        await IndexAllAsync();
+        Assert.Equal([id], await SearchAsync("first draft"));
         await using (var db = _database.CreateDbContext())
         {
             var job = await db.WebhookJobs.SingleAsync(j => j.Id == id);
@@ -97,13 +115,16 @@ public sealed class PostgresJobSearchTests : IDisposable
             job.RequestBody = """{"note":"second version"}""";
             await db.SaveChangesAsync();
         }
+        await IndexAllAsync();
         Assert.Equal([id], await SearchAsync("second version"));
         Assert.Empty(await SearchAsync("first draft"));
 
         await using (var db = _database.CreateDbContext())
         {
+            var documents = db.Database.SqlQueryRaw<int>("""SELECT count(*)::int AS "Value" FROM "JobSearchDocuments" """);
+            Assert.Equal(1, await documents.SingleAsync());
             await db.WebhookJobs.Where(j => j.Id == id).ExecuteDeleteAsync();
-            Assert.Equal(0, await db.Database.SqlQueryRaw<int>("""SELECT count(*)::int AS "Value" FROM "JobSearchDocuments" """).SingleAsync());
+            Assert.Equal(0, await documents.SingleAsync());
         }
     }
 
@@ -120,8 +141,9 @@ public sealed class PostgresJobSearchTests : IDisposable
                 '{{"submission":{{"id":"sub-' || n || '"}},"values":{{"Details":"' || CASE WHEN n = 777 THEN 'zanzibar' ELSE 'badge reader' END || '"}}}}',
                 'Succeeded', 1, false, 639000000000000000 + n * 15768000000, 639000000000000000 + n * 15768000000
             FROM generate_series(1, 20000) AS n;
-            ANALYZE "WebhookJobs"; ANALYZE "JobSearchDocuments";
             """);
+        await IndexAllAsync();
+        await db.Database.ExecuteSqlRawAsync("""ANALYZE "WebhookJobs"; ANALYZE "JobSearchDocuments"; ANALYZE "JobSearchQueue";""");
         await using var command = _jobs.ListQuery(db, new JobQuery(Text: "zanzibar"), 51, indexed: true).CreateDbCommand();
         command.CommandText = "EXPLAIN " + command.CommandText;
         await db.Database.OpenConnectionAsync();
@@ -134,5 +156,24 @@ public sealed class PostgresJobSearchTests : IDisposable
         Assert.Contains("IX_JobSearchDocuments_Words", plan);
         Assert.DoesNotContain("Seq Scan on \"WebhookJobs\"", plan);
         Assert.Single((await _jobs.ListAsync(new JobQuery(Text: "zanzibar"))).Items);
+    }
+
+    [Fact]
+    public async Task The_background_indexer_empties_the_queue_into_the_word_index()
+    {
+        var indexer = new PostgresSearchIndexer(_database, new WebhookConsole.Data.Sqlite.WriteGate(), Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresSearchIndexer>.Instance);
+        await indexer.StartAsync(CancellationToken.None);
+        try
+        {
+            var id = AddJob("""{"values":{"Details":"indexed while the console runs"}}""", DateTime.UtcNow.AddDays(-60));
+            await using var db = _database.CreateDbContext();
+            var queued = db.Database.SqlQueryRaw<int>("""SELECT count(*)::int AS "Value" FROM "JobSearchQueue" """);
+            await Eventually.WaitAsync(() => queued.SingleAsync(), n => n == 0, TimeSpan.FromSeconds(15), "the queue to be indexed");
+            Assert.Equal([id], await SearchAsync("while the console runs"));
+        }
+        finally
+        {
+            await indexer.StopAsync(CancellationToken.None);
+        }
     }
 }

@@ -21,6 +21,19 @@ public class WriteGateTests
     }
 
     [Fact]
+    public async Task A_write_that_takes_longer_than_the_busy_window_keeps_the_console_busy_until_it_ends()
+    {
+        // PostgreSQL's group commits can take longer than the indexers' busy window; counted from the start of the
+        // write, a busy console looked idle and the indexer ran full slices during the burst.
+        var gate = new WriteGate();
+        var writing = await gate.EnterAsync();
+        await Task.Delay(JobSearchIndexer.Busy * 2);
+        Assert.Equal(TimeSpan.Zero, gate.IdleFor);
+        writing.Dispose();
+        Assert.True(gate.IdleFor < JobSearchIndexer.Busy, $"Just finished writing, yet idle for {gate.IdleFor}.");
+    }
+
+    [Fact]
     public async Task Background_writers_still_wait_their_turn()
     {
         var gate = new WriteGate();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using WebhookConsole.Auditing;
 using WebhookConsole.Data;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Data.Postgres;
 using WebhookConsole.Data.Search;
 using WebhookConsole.Data.Sqlite;
 using WebhookConsole.Dispatching.Lanes;
@@ -25,16 +26,20 @@ public static class ConsoleAtScale
 {
     public const string SearchTerm = "sub-777777777";
 
-    public static async Task<ConsoleResult> RunAsync(string database, int jobs)
+    public static Task<ConsoleResult> RunAsync(string database, int jobs) => RunAsync(new SqliteTarget(database), jobs);
+
+    /// <summary>The same on PostgreSQL: the database the PostgreSQL end-to-end part filled (its webhooks, its jobs).</summary>
+    public static Task<ConsoleResult> RunOnPostgresAsync(string connectionString, int jobs) => RunAsync(new PostgresTarget(connectionString), jobs);
+
+    private static async Task<ConsoleResult> RunAsync(Target target, int jobs)
     {
         var seedWatch = Stopwatch.StartNew();
-        var webhooks = await SeedAsync(database, jobs);
+        var webhooks = await SeedAsync(target, jobs);
         var seedSeconds = seedWatch.Elapsed.TotalSeconds;
 
         GC.Collect();
         await using var memory = new PeakWorkingSet(Process.GetCurrentProcess());
-        var services = new ServiceCollection()
-            .AddDbContextFactory<AppDbContext>(o => o.UseSqlite(DataExtensions.ResolveSqlite($"Data Source={database}")))
+        var services = target.AddDatabase(new ServiceCollection())
             .AddSingleton(TimeProvider.System)
             .AddSingleton<AuditLog>()
             .AddSingleton<IDeliveryQueue, NoQueue>()
@@ -50,7 +55,7 @@ public static class ConsoleAtScale
         // The seed writes rows the way the console's history holds them after months; the console's search
         // indexer would have indexed them as they came. Here it catches up on them all at once (timed).
         var indexWatch = Stopwatch.StartNew();
-        var indexed = await services.GetRequiredService<JobSearchIndexer>().CatchUpAsync();
+        var indexed = await target.CatchUpSearchIndexAsync(services);
         var indexSeconds = indexWatch.Elapsed.TotalSeconds;
 
         // What the page does to show a tab: the page of rows and the capped tab counts.
@@ -69,7 +74,8 @@ public static class ConsoleAtScale
             var found = await service.ListAsync(new JobQuery(Text: SearchTerm, Limit: 50));
             if (found.Items.Count != 1) throw new InvalidOperationException($"The search found {found.Items.Count} jobs, not the one seeded.");
         });
-        var total = Parts.Scalar(database, "SELECT COUNT(*) FROM WebhookJobs");
+        long total;
+        await using (var db = target.Open()) total = await db.WebhookJobs.LongCountAsync();
         return new ConsoleResult(all, failures, page50, search, total, memory.PeakMb, seedSeconds, indexSeconds, indexed);
     }
 
@@ -100,10 +106,9 @@ public static class ConsoleAtScale
     /// a thousand edited. Rows go through the console's own model and bulk writer, so they are stored exactly as
     /// the console stores them.
     /// </summary>
-    private static async Task<Guid[]> SeedAsync(string database, int target)
+    private static async Task<Guid[]> SeedAsync(Target database, int target)
     {
-        var options = new DbContextOptionsBuilder<AppDbContext>().UseSqlite($"Data Source={database};Pooling=False").Options;
-        await using var db = new AppDbContext(options);
+        await using var db = database.Open();
         var webhooks = await db.Webhooks.AsNoTracking().Where(w => w.Name.StartsWith("Bench ")).OrderBy(w => w.Name)
             .Select(w => new { w.Id, w.Name, w.Url }).ToListAsync();
         if (webhooks.Count == 0) throw new InvalidOperationException("The end-to-end part creates the webhooks the console part fills.");
@@ -164,5 +169,48 @@ public static class ConsoleAtScale
         }
         await Flush();
         return webhooks.Select(w => w.Id).ToArray();
+    }
+
+    /// <summary>Where the part runs: the provider's context, its services and its search indexer's catch-up.</summary>
+    private abstract class Target
+    {
+        public abstract AppDbContext Open();
+
+        public abstract IServiceCollection AddDatabase(IServiceCollection services);
+
+        public abstract Task<long> CatchUpSearchIndexAsync(IServiceProvider services);
+    }
+
+    private sealed class SqliteTarget(string database) : Target
+    {
+        public override AppDbContext Open() => new(new DbContextOptionsBuilder<AppDbContext>().UseSqlite($"Data Source={database};Pooling=False").Options);
+
+        public override IServiceCollection AddDatabase(IServiceCollection services) => services
+            .AddSingleton(new DatabaseSettings(DatabaseProvider.Sqlite))
+            .AddDbContextFactory<AppDbContext>(o => o.UseSqlite(DataExtensions.ResolveSqlite($"Data Source={database}")));
+
+        public override Task<long> CatchUpSearchIndexAsync(IServiceProvider services) => services.GetRequiredService<JobSearchIndexer>().CatchUpAsync();
+    }
+
+    private sealed class PostgresTarget(string connectionString) : Target, IDbContextFactory<AppDbContext>
+    {
+        private readonly DbContextOptions<PostgresDbContext> _options = new DbContextOptionsBuilder<PostgresDbContext>().UseNpgsql(connectionString).Options;
+
+        public override AppDbContext Open() => new PostgresDbContext(_options);
+
+        public AppDbContext CreateDbContext() => Open();
+
+        public override IServiceCollection AddDatabase(IServiceCollection services) => services
+            .AddSingleton(new DatabaseSettings(DatabaseProvider.Postgres))
+            .AddSingleton<IDbContextFactory<AppDbContext>>(this);
+
+        public override async Task<long> CatchUpSearchIndexAsync(IServiceProvider services)
+        {
+            await using var db = Open();
+            long total = 0;
+            for (int n; (n = await PostgresSearchIndexer.IndexSliceAsync(db, PostgresSearchIndexer.SliceSize, CancellationToken.None)) > 0;) total += n;
+            await db.Database.ExecuteSqlRawAsync("""ANALYZE "WebhookJobs"; ANALYZE "JobAttempts"; ANALYZE "JobSearchDocuments";""");
+            return total;
+        }
     }
 }

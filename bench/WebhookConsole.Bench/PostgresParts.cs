@@ -6,7 +6,7 @@ namespace WebhookConsole.Bench;
 
 /// <summary>End to end on PostgreSQL with some instances: the figures and what they cost.</summary>
 public sealed record PostgresEndToEndResult(int Instances, double DeliveriesPerSec, long Delivered, long Recorded, long BadSignatures,
-    double ConsoleCpuMsPerDelivery, double ServerCpuMsPerDelivery);
+    double ConsoleCpuMsPerDelivery, double ServerCpuMsPerDelivery, string Database, LatencyResult? Latency);
 
 /// <summary>
 /// A throwaway PostgreSQL cluster (<c>.ci/postgres</c>, as the tests use) and the end-to-end part on it: the same
@@ -53,7 +53,9 @@ public sealed class PostgresBench : IAsyncDisposable
     }
 
     /// <summary>(2) on PostgreSQL: <paramref name="instances"/> consoles on one new database.</summary>
-    public async Task<PostgresEndToEndResult> EndToEndAsync(string appDll, BenchReceiver receiver, int instances, int deliveries, Func<int> freePort)
+    /// <param name="latency">Part (3) on the first instance once the burst is delivered (null: not run).</param>
+    public async Task<PostgresEndToEndResult> EndToEndAsync(string appDll, BenchReceiver receiver, int instances, int deliveries, Func<int> freePort,
+        Func<ConsoleProcess, Task<LatencyResult>>? latency = null)
     {
         var database = new NpgsqlConnectionStringBuilder(Server) { Database = $"bench_{instances}_{Guid.NewGuid():N}"[..30] }.ConnectionString;
         var settings = new Dictionary<string, string> { ["Database__Provider"] = "Postgres", ["ConnectionStrings__Console"] = database };
@@ -136,8 +138,9 @@ public sealed class PostgresBench : IAsyncDisposable
             var consoleCpu = consoles.Sum(c => Cpu(c.Process)) - consoleCpuBefore;
             await PrintTopStatementsAsync(database, unique);
             var serverCpu = ServerCpuMs() - serverCpuBefore;
+            var latencyResult = latency is null ? null : await latency(consoles[0]);
             return new PostgresEndToEndResult(instances, rate, unique, recorded - warmDelivered, receiver.BadSignatures,
-                Math.Round(consoleCpu / Math.Max(1, unique), 3), Math.Round(serverCpu / Math.Max(1, unique), 3));
+                Math.Round(consoleCpu / Math.Max(1, unique), 3), Math.Round(serverCpu / Math.Max(1, unique), 3), database, latencyResult);
         }
         finally
         {

@@ -16,6 +16,7 @@ public static class PostgresExtensions
             .AddInterceptors(sp.GetServices<IInterceptor>()));
         services.AddSingleton<IDbContextFactory<AppDbContext>>(sp => new AsAppDbContext(sp.GetRequiredService<IDbContextFactory<PostgresDbContext>>()));
         services.AddScoped<AppDbContext>(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
+        services.AddHostedService<PostgresSearchIndexer>();
         return builder;
     }
 

@@ -14,6 +14,7 @@ public sealed class WriteGate
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private long _lastWrite = long.MinValue / 2;
+    private volatile bool _writing;
 
     /// <summary>Waits for the gate for a write of the console's own work (events in, deliveries, health).</summary>
     public async ValueTask<Releaser> EnterAsync(CancellationToken ct = default)
@@ -21,21 +22,34 @@ public sealed class WriteGate
         await _gate.WaitAsync(ct);
         // A plain store: a stale read costs the indexer one more pause at most, and this runs on every hot write.
         _lastWrite = Stopwatch.GetTimestamp();
-        return new Releaser(_gate);
+        _writing = true;
+        return new Releaser(this, counts: true);
     }
 
     /// <summary>Waits for the gate for background work, which does not count as the console being busy.</summary>
     public async ValueTask<Releaser> EnterBackgroundAsync(CancellationToken ct = default)
     {
         await _gate.WaitAsync(ct);
-        return new Releaser(_gate);
+        return new Releaser(this, counts: false);
     }
 
-    /// <summary>How long since the last write of the console's own work (real time: it is about the CPU, not the clock).</summary>
-    public TimeSpan IdleFor => Stopwatch.GetElapsedTime(Volatile.Read(ref _lastWrite));
+    /// <summary>
+    /// How long since the console's own last write ended (real time: it is about the CPU, not the clock); zero while
+    /// one is under way. Counted from the end, not the start: a group commit that takes longer than the indexers'
+    /// busy window (PostgreSQL's often do) does not make a busy console look idle.
+    /// </summary>
+    public TimeSpan IdleFor => _writing ? TimeSpan.Zero : Stopwatch.GetElapsedTime(Volatile.Read(ref _lastWrite));
 
-    public readonly struct Releaser(SemaphoreSlim gate) : IDisposable
+    public readonly struct Releaser(WriteGate owner, bool counts) : IDisposable
     {
-        public void Dispose() => gate.Release();
+        public void Dispose()
+        {
+            if (counts)
+            {
+                owner._lastWrite = Stopwatch.GetTimestamp();
+                owner._writing = false;
+            }
+            owner._gate.Release();
+        }
     }
 }

@@ -63,9 +63,10 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         var now = time.GetUtcNow().UtcDateTime;
         // The word index (FTS5 on SQLite, tsvector on PostgreSQL) narrows; the exact text is then checked on the
         // candidates, as LIKE with its own characters escaped on PostgreSQL.
+        var tailSince = q.From ?? now - JobFilter.DefaultSearchWindow;
         var source = !indexed || !IsIndexedSearch(q) ? db.WebhookJobs
-            : database.IsSqlite ? db.JobsMatching(JobSearch.Phrase(q.Text!.Trim())!, q.From ?? now - JobFilter.DefaultSearchWindow)
-            : PostgresQueries.JobsMatching(db, q.Text!.Trim());
+            : database.IsSqlite ? db.JobsMatching(JobSearch.Phrase(q.Text!.Trim())!, tailSince)
+            : PostgresQueries.JobsMatching(db, q.Text!.Trim(), tailSince);
         var query = JobFilter.Apply(source.AsNoTracking(), q, now, window: !(indexed && IsIndexedSearch(q)), like: !database.IsSqlite);
         if (JobFilter.DecodeToken(q.PageToken) is { } after)
         {

@@ -68,21 +68,26 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         return await SaveAsync(actor, w, null, parseErrors, "created", ct);
     }
 
+    /// <summary>With <see cref="WebhookInput.Version"/>, applies to that version only (a change made meanwhile is reported);
+    /// without, to the latest: a change landing between read and save (the engine disabling it) is read again.</summary>
     public async Task<SaveResult> UpdateAsync(Actor actor, Guid id, WebhookInput input, CancellationToken ct = default)
     {
         actor.Require(actor.CanManageWebhooks, "edit webhooks");
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var w = await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
-        if (w is null) return SaveResult.Fail(SaveStatus.NotFound, "There is no webhook with this id; it may have been deleted.");
-        if (input.Version is { } v && v != w.Version) return StaleResult(w);
-        secrets.RevealSecrets(w); // validated and saved again as plain values, encrypted on the way back
-        var before = Snapshot(w);
-        var parseErrors = Apply(w, input, creating: false, time.GetUtcNow().UtcDateTime);
-        return await SaveAsync(actor, w, before, parseErrors, "updated", ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var w = await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
+            if (w is null) return SaveResult.Fail(SaveStatus.NotFound, "There is no webhook with this id; it may have been deleted.");
+            if (input.Version is { } v && v != w.Version) return StaleResult(w);
+            secrets.RevealSecrets(w); // validated and saved again as plain values, encrypted on the way back
+            var before = Snapshot(w);
+            var parseErrors = Apply(w, input, creating: false, time.GetUtcNow().UtcDateTime);
+            var result = await SaveAsync(actor, w, before, parseErrors, "updated", ct);
+            if (result.Status != SaveStatus.Conflict || input.Version is not null || attempt == 3) return result;
+        }
     }
 
-    public async Task<SaveResult> SetEnabledAsync(Actor actor, Guid id, bool enabled, long? version = null, CancellationToken ct = default) =>
-        await UpdateAsync(actor, id, new WebhookInput { Enabled = enabled, Version = version }, ct);
+    public Task<SaveResult> SetEnabledAsync(Actor actor, Guid id, bool enabled, long? version = null, CancellationToken ct = default) => UpdateAsync(actor, id, new WebhookInput { Enabled = enabled, Version = version }, ct);
 
     /// <summary>A disabled copy named "… (copy)", with the same secret (which never leaves the server).</summary>
     public async Task<SaveResult> CloneAsync(Actor actor, Guid id, CancellationToken ct = default)

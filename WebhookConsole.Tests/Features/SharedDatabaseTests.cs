@@ -27,7 +27,7 @@ public sealed class SharedDatabaseTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         _ = _a.Services; // A starts first and migrates; B joins its database.
-        _b = new PostgresConsoleFactory(_a);
+        _b = PostgresConsoleFactory.Joining(_a);
         _ = _b.Services;
         return Task.CompletedTask;
     }

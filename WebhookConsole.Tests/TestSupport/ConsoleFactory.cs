@@ -103,12 +103,8 @@ public class ConsoleFactory : WebApplicationFactory<Program>
 /// <summary>The same console on PostgreSQL: a database of its own on the tests' server, or another instance's.</summary>
 public sealed class PostgresConsoleFactory : ConsoleFactory
 {
-    public PostgresConsoleFactory()
-    {
-    }
-
     /// <summary>A second instance on <paramref name="other"/>'s database (several consoles behind one load balancer).</summary>
-    public PostgresConsoleFactory(PostgresConsoleFactory other) => JoinedDatabase = other.PostgresConnectionString;
+    public static PostgresConsoleFactory Joining(PostgresConsoleFactory other) => new() { JoinedDatabase = other.PostgresConnectionString };
 
     protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

@@ -44,4 +44,17 @@ public class WriteGateTests
         held.Dispose();
         (await background).Dispose();
     }
+
+    [Fact]
+    public async Task On_postgresql_writers_do_not_queue_and_the_console_is_busy_until_the_last_one_ends()
+    {
+        var gate = new WriteGate(exclusive: false);
+        var first = await gate.EnterAsync();
+        var second = gate.EnterAsync().AsTask();
+        Assert.True(second.IsCompleted, "A second writer waited for the first, which PostgreSQL does not need.");
+        first.Dispose();
+        Assert.Equal(TimeSpan.Zero, gate.IdleFor);
+        (await second).Dispose();
+        Assert.True(gate.IdleFor < JobSearchIndexer.Busy);
+    }
 }

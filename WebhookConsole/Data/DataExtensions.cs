@@ -15,7 +15,7 @@ public static class DataExtensions
     {
         var provider = DatabaseSettings.ReadProvider(builder.Configuration);
         builder.Services.AddSingleton(new DatabaseSettings(provider));
-        builder.Services.AddSingleton<WriteGate>();
+        builder.Services.AddSingleton(new WriteGate(exclusive: provider == DatabaseProvider.Sqlite));
         builder.Services.AddSingleton<WebhookChanges>();
         builder.Services.AddTransient<DatabaseInitializer>();
         if (provider == DatabaseProvider.Postgres)

@@ -12,7 +12,8 @@ namespace WebhookConsole.Data.Postgres;
 /// Several instances share the queue (<c>FOR UPDATE SKIP LOCKED</c>), each taking its own rows.
 /// Deliveries and ingestion come first, as with SQLite's indexer: while this instance is writing (a write through the gate within
 /// <see cref="Busy"/>) one slice of <see cref="BusySliceSize"/> runs a second (<see cref="MaxDeferral"/>), and the
-/// queue is caught up at full pace when the burst is over. What the queue still holds is found by scanning it.
+/// queue is caught up when the burst is over, at a quarter of a server core: the busy signal is this instance's, and
+/// the other instances of a cluster may be delivering meanwhile. What the queue still holds is found by scanning it.
 /// </summary>
 public sealed class PostgresSearchIndexer(IDbContextFactory<AppDbContext> dbFactory, WriteGate gate, ILogger<PostgresSearchIndexer> logger) : BackgroundService
 {
@@ -23,6 +24,9 @@ public sealed class PostgresSearchIndexer(IDbContextFactory<AppDbContext> dbFact
     public const int BusySliceSize = 256;
 
     public static readonly TimeSpan Busy = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The rest after a full slice, in slices' lengths: the indexer takes at most a quarter of a server core.</summary>
+    private const int RestPerSlice = 3;
     public static readonly TimeSpan MaxDeferral = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan AfterError = TimeSpan.FromSeconds(30);
@@ -42,8 +46,11 @@ public sealed class PostgresSearchIndexer(IDbContextFactory<AppDbContext> dbFact
             try
             {
                 var size = gate.IdleFor < Busy ? BusySliceSize : SliceSize;
+                var took = Stopwatch.StartNew();
                 await using var db = await dbFactory.CreateDbContextAsync(stoppingToken);
-                pause = await IndexSliceAsync(db, size, stoppingToken) == size ? TimeSpan.Zero : Idle;
+                // Catching up, a slice is followed by a rest of three times its length: this instance may be idle
+                // while the others deliver, and the server is theirs too.
+                pause = await IndexSliceAsync(db, size, stoppingToken) == size ? took.Elapsed * RestPerSlice : Idle;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {

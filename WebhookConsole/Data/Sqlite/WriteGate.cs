@@ -7,29 +7,29 @@ namespace WebhookConsole.Data.Sqlite;
 /// Microsoft.Data.Sqlite after a 150 ms sleep each time, which collapses throughput under load (the figures:
 /// docs/performance.md, "Numbers behind the code"). The hot writers of this process — ingestion and the
 /// delivery ledger — queue here instead, in order, and hold the gate only for the span of one transaction.
-/// The gate also tells background work whether the console is busy: <see cref="IdleFor"/> is the time since
-/// the last write other than a background one (<see cref="EnterBackgroundAsync"/>).
+/// On PostgreSQL (<c>exclusive: false</c>) writers do not queue: the server takes concurrent transactions, and the
+/// instances of a cluster write side by side anyway.
+/// The gate also tells background work whether the console is busy: <see cref="IdleFor"/> is zero while a write
+/// other than a background one (<see cref="EnterBackgroundAsync"/>) is under way, and the time since it ended after.
 /// </summary>
-public sealed class WriteGate
+public sealed class WriteGate(bool exclusive = true)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private long _lastWrite = long.MinValue / 2;
-    private volatile bool _writing;
+    private int _writing;
 
     /// <summary>Waits for the gate for a write of the console's own work (events in, deliveries, health).</summary>
     public async ValueTask<Releaser> EnterAsync(CancellationToken ct = default)
     {
-        await _gate.WaitAsync(ct);
-        // A plain store: a stale read costs the indexer one more pause at most, and this runs on every hot write.
-        _lastWrite = Stopwatch.GetTimestamp();
-        _writing = true;
+        if (exclusive) await _gate.WaitAsync(ct);
+        Interlocked.Increment(ref _writing);
         return new Releaser(this, counts: true);
     }
 
     /// <summary>Waits for the gate for background work, which does not count as the console being busy.</summary>
     public async ValueTask<Releaser> EnterBackgroundAsync(CancellationToken ct = default)
     {
-        await _gate.WaitAsync(ct);
+        if (exclusive) await _gate.WaitAsync(ct);
         return new Releaser(this, counts: false);
     }
 
@@ -38,7 +38,7 @@ public sealed class WriteGate
     /// one is under way. Counted from the end, not the start: a group commit that takes longer than the indexers'
     /// busy window (PostgreSQL's often do) does not make a busy console look idle.
     /// </summary>
-    public TimeSpan IdleFor => _writing ? TimeSpan.Zero : Stopwatch.GetElapsedTime(Volatile.Read(ref _lastWrite));
+    public TimeSpan IdleFor => Volatile.Read(ref _writing) > 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(Volatile.Read(ref _lastWrite));
 
     public readonly struct Releaser(WriteGate owner, bool counts) : IDisposable
     {
@@ -46,10 +46,13 @@ public sealed class WriteGate
         {
             if (counts)
             {
+                // A plain store: a stale read costs an indexer one more pause at most, and this runs on every hot write.
                 owner._lastWrite = Stopwatch.GetTimestamp();
-                owner._writing = false;
+                Interlocked.Decrement(ref owner._writing);
             }
-            owner._gate.Release();
+            if (owner.Exclusive) owner._gate.Release();
         }
     }
+
+    private bool Exclusive => exclusive;
 }

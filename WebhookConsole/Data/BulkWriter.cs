@@ -11,8 +11,8 @@ namespace WebhookConsole.Data;
 
 /// <summary>
 /// Inserts and updates many rows of one entity type with one statement text, inside the context's current
-/// transaction: on SQLite one prepared statement stepped per row (<see cref="SqliteBulk"/>), on PostgreSQL one
-/// batch of commands in one round trip (<see cref="PostgresBulk"/>). The delivery hot paths write tens of thousands of rows a second; EF's change tracker
+/// transaction: on SQLite one prepared statement stepped per row (<see cref="SqliteBulk"/>), on PostgreSQL a binary
+/// COPY for inserts and one batch of commands in one round trip for updates (<see cref="PostgresBulk"/>). The delivery hot paths write tens of thousands of rows a second; EF's change tracker
 /// costs several times the database's own work per row there. Columns, names and value conversions come from
 /// the EF model (each property's type mapping builds its parameter), so rows read back exactly as if EF had
 /// written them. Store-generated keys are left to the database and not read back.
@@ -26,6 +26,20 @@ public static class BulkWriter
         var columns = entity.GetProperties().Where(p => !IsStoreGenerated(p)).ToList();
         var sql = db.GetService<ISqlGenerationHelper>();
         var table = TableName(entity, sql);
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.OpenConnectionAsync(ct);
+            try
+            {
+                await PostgresBulk.CopyAsync((NpgsqlConnection)db.Database.GetDbConnection(), table, columns.Select(c => sql.DelimitIdentifier(c.GetColumnName())).ToList(), rows,
+                    columns.Select(c => (RelationalTypeMapping)c.GetRelationalTypeMapping()).ToArray(), columns.Select(c => c.GetGetter()).ToArray(), ct);
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+            return;
+        }
         var text = $"INSERT INTO {table} ({string.Join(", ", columns.Select(c => sql.DelimitIdentifier(c.GetColumnName())))}) " +
                    $"VALUES ({string.Join(", ", columns.Select((_, i) => Placeholder(db, i)))})";
         await ExecuteForEachAsync(db, text, rows, columns, ct);

@@ -54,4 +54,8 @@ public class InspectorPageTests : MudTestContext
         cut.Find("[data-testid=create-bin]").Click();
         cut.WaitForAssertion(() => Assert.Equal("support@test.local", _store.Find("orders")?.CreatedBy));
     }
+
+    [Fact]
+    public void The_page_says_its_bins_belong_to_this_instance() =>
+        Assert.Contains("each has bins of its own", Render<InspectorPage>().Markup);
 }

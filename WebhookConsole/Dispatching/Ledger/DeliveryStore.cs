@@ -208,10 +208,18 @@ public sealed class DeliveryStore(
     /// Inserts the attempts and updates their jobs while they are Pending; a job that left Pending in the meantime
     /// gets only its counts. Returns the ids of those that had left.
     /// </summary>
+    /// <summary>
+    /// The job is still Pending, checked on the row its primary key found. Written so that no index can serve it: as
+    /// <c>"Status" = 'Pending'</c>, PostgreSQL with statistics taken while no job was unfinished read the partial
+    /// status index by (Status, CreatedAt, Id) instead of the key, walking every Pending job for each row recorded
+    /// (1.3 ms a row in a burst; docs/performance.md).
+    /// </summary>
+    internal const string StillPending = "(\"Status\" || '') = 'Pending'";
+
     private static async Task<HashSet<Guid>> WriteAttemptsAsync(AppDbContext db, List<JobAttempt> attempts, List<WebhookJob> jobs)
     {
         await db.InsertAsync(attempts);
-        var ended = await db.UpdateAsync(jobs, JobColumns, "\"Status\" = 'Pending'");
+        var ended = await db.UpdateAsync(jobs, JobColumns, StillPending);
         if (ended.Count > 0) await db.UpdateAsync(ended, CountColumns);
         return ended.Select(j => j.Id).ToHashSet();
     }

@@ -145,14 +145,7 @@ public sealed class PostgresJobSearchTests : IDisposable
         await IndexAllAsync();
         await db.Database.ExecuteSqlRawAsync("""ANALYZE "WebhookJobs"; ANALYZE "JobSearchDocuments"; ANALYZE "JobSearchQueue";""");
         await using var command = _jobs.ListQuery(db, new JobQuery(Text: "zanzibar"), 51, indexed: true).CreateDbCommand();
-        command.CommandText = "EXPLAIN " + command.CommandText;
-        await db.Database.OpenConnectionAsync();
-        var lines = new List<string>();
-        await using (var reader = await command.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync()) lines.Add(reader.GetString(0));
-        }
-        var plan = string.Join("\n", lines);
+        var plan = await PostgresTestDatabase.ExplainAsync(command);
         Assert.Contains("IX_JobSearchDocuments_Words", plan);
         Assert.DoesNotContain("Seq Scan on \"WebhookJobs\"", plan);
         Assert.Single((await _jobs.ListAsync(new JobQuery(Text: "zanzibar"))).Items);

@@ -32,18 +32,9 @@ public sealed class PostgresPlanTests : IDisposable
         var id = await db.WebhookJobs.Where(j => j.AttemptCount == 0).Select(j => j.Id).FirstAsync();
 
         // The statement BulkWriter sends for the record (SET …, by key, with the engine's condition).
-        var plan = await ExplainAsync(db, $"""UPDATE "WebhookJobs" SET "Summary" = 'x' WHERE "Id" = '{id}' AND ({DeliveryStore.StillPending})""");
-        Assert.Contains("PK_WebhookJobs", plan);
-    }
-
-    private static async Task<string> ExplainAsync(Microsoft.EntityFrameworkCore.DbContext db, string sql)
-    {
         await db.Database.OpenConnectionAsync();
         await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.CommandText = "EXPLAIN " + sql;
-        var lines = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) lines.Add(reader.GetString(0));
-        return string.Join("\n", lines);
+        command.CommandText = $"""UPDATE "WebhookJobs" SET "Summary" = 'x' WHERE "Id" = '{id}' AND ({DeliveryStore.StillPending})""";
+        Assert.Contains("PK_WebhookJobs", await PostgresTestDatabase.ExplainAsync(command));
     }
 }

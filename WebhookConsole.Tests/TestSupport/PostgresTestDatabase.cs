@@ -25,4 +25,15 @@ public sealed class PostgresTestDatabase : ITestDatabase
     public AppDbContext CreateDbContext() => new PostgresDbContext(Options);
 
     public void Dispose() => PostgresServer.DropDatabase(ConnectionString);
+
+    /// <summary>PostgreSQL's plan for <paramref name="command"/> (its text and parameters), one line per plan node.</summary>
+    public static async Task<string> ExplainAsync(System.Data.Common.DbCommand command)
+    {
+        command.CommandText = "EXPLAIN " + command.CommandText;
+        if (command.Connection!.State != System.Data.ConnectionState.Open) await command.Connection.OpenAsync();
+        var lines = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) lines.Add(reader.GetString(0));
+        return string.Join("\n", lines);
+    }
 }

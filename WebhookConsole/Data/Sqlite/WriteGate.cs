@@ -15,13 +15,14 @@ namespace WebhookConsole.Data.Sqlite;
 public sealed class WriteGate(bool exclusive = true)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly bool _exclusive = exclusive;
     private long _lastWrite = long.MinValue / 2;
     private int _writing;
 
     /// <summary>Waits for the gate for a write of the console's own work (events in, deliveries, health).</summary>
     public async ValueTask<Releaser> EnterAsync(CancellationToken ct = default)
     {
-        if (exclusive) await _gate.WaitAsync(ct);
+        if (_exclusive) await _gate.WaitAsync(ct);
         Interlocked.Increment(ref _writing);
         return new Releaser(this, counts: true);
     }
@@ -29,7 +30,7 @@ public sealed class WriteGate(bool exclusive = true)
     /// <summary>Waits for the gate for background work, which does not count as the console being busy.</summary>
     public async ValueTask<Releaser> EnterBackgroundAsync(CancellationToken ct = default)
     {
-        if (exclusive) await _gate.WaitAsync(ct);
+        if (_exclusive) await _gate.WaitAsync(ct);
         return new Releaser(this, counts: false);
     }
 
@@ -50,9 +51,7 @@ public sealed class WriteGate(bool exclusive = true)
                 owner._lastWrite = Stopwatch.GetTimestamp();
                 Interlocked.Decrement(ref owner._writing);
             }
-            if (owner.Exclusive) owner._gate.Release();
+            if (owner._exclusive) owner._gate.Release();
         }
     }
-
-    private bool Exclusive => exclusive;
 }

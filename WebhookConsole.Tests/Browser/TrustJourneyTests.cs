@@ -152,17 +152,18 @@ public class TrustJourneyTests(BrowserFixture fixture)
             }
         };
         await BrowserFixture.SignInAsync(page, ConsoleFactory.AdminEmail, ConsoleFactory.AdminPassword);
+        Directory.CreateDirectory("screenshots");
         foreach (var path in new[] { "/webhooks", "/webhooks/new", "/jobs", "/events/simulate", "/inspector", "/audit" })
         {
             var response = await page.GotoAsync(path);
             Assert.Contains("frame-ancestors 'none'", await response!.HeaderValueAsync("content-security-policy"));
             await BrowserFixture.WaitInteractiveAsync(page);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = $"screenshots/page{path.Replace('/', '-')}.png" });
         }
         // Monaco, the heaviest of them, is up and editable under the policy.
         await page.GotoAsync("/webhooks/new");
         await BrowserFixture.WaitInteractiveAsync(page);
         await Assertions.Expect(page.Locator(".monaco-editor").First).ToBeVisibleAsync();
-        Directory.CreateDirectory("screenshots");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = "screenshots/editor-under-csp.png" });
         Assert.True(violations.Count == 0, string.Join("\n", violations));
         await page.Context.CloseAsync();

@@ -17,6 +17,7 @@ using WebhookConsole.Features.Users;
 using WebhookConsole.Features.Webhooks;
 using WebhookConsole.Filtering;
 using WebhookConsole.Http;
+using WebhookConsole.Operations;
 using WebhookConsole.Retention;
 using WebhookConsole.Security;
 
@@ -63,6 +64,7 @@ public static class ConsoleExtensions
             .AddEvents()
             .AddDispatching()
             .AddRetention()
+            .AddOperations()
             .AddWebhooks()
             .AddJobs()
             .AddEventPages()
@@ -122,6 +124,7 @@ public static class ConsoleExtensions
         app.MapCallbacks();
         app.MapInspector();
         app.MapDispatching();
+        app.MapOperations();
         // Every page needs a signed-in user; the sign-in pages opt out with [AllowAnonymous]. (A global
         // fallback policy would also catch the API's 404/405 endpoints and turn them into login redirects.)
         // The console's own Content-Security-Policy (WebDefenses.ContentSecurityPolicy) says frame-ancestors 'none';

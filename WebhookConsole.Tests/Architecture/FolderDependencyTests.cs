@@ -20,7 +20,7 @@ public class FolderDependencyTests(ITestOutputHelper output)
         ["Auditing", "Catalog", "Http"],
         ["Filtering", "Payloads"],
         ["Dispatching"],
-        ["Events", "Retention"],
+        ["Events", "Operations", "Retention"],
         ["Components/Shared"],
         ["Features/Account", "Features/ApiKeys", "Features/Audit", "Features/Callbacks", "Features/Events", "Features/Inspector",
             "Features/Jobs", "Features/Notifications", "Features/Users"],

@@ -44,6 +44,7 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly CancellationTokenSource _sendAbort = new();
     private volatile bool _running;
+    private long _lastPollTicks;
 
     public DeliveryLane(IDbContextFactory<AppDbContext> dbFactory, DeliveryStore store, DeliverySender sender, AttemptRecorder recorder, RecoverySignal signal,
         IOptions<DispatchOptions> options, TimeProvider time, ILogger<DeliveryLane> logger)
@@ -87,6 +88,9 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
     }
 
     private DateTime Now => _time.GetUtcNow().UtcDateTime;
+
+    /// <summary>When the lane last read the database for due jobs; null before its first poll (readiness: Operations/).</summary>
+    public DateTime? LastPolledAt => Interlocked.Read(ref _lastPollTicks) is var t and > 0 ? new DateTime(t, DateTimeKind.Utc) : null;
 
     private void Wake()
     {
@@ -140,6 +144,7 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
             try
             {
                 await PollAsync(TimeSpan.FromSeconds(Math.Max(1, _options.LookaheadSeconds)), ct);
+                Interlocked.Exchange(ref _lastPollTicks, Now.Ticks);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -168,4 +168,31 @@ public class TrustJourneyTests(BrowserFixture fixture)
         Assert.True(violations.Count == 0, string.Join("\n", violations));
         await page.Context.CloseAsync();
     }
+    [Fact]
+    public async Task The_api_reference_renders_under_the_content_security_policy_from_this_origin_only()
+    {
+        var page = await fixture.NewPageAsync();
+        var violations = new List<string>();
+        var elsewhere = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase) || message.Text.Contains("Refused to", StringComparison.Ordinal))
+            {
+                violations.Add(message.Text);
+            }
+        };
+        page.Request += (_, request) =>
+        {
+            if (!request.Url.StartsWith(fixture.BaseUrl, StringComparison.Ordinal) && !request.Url.StartsWith("data:", StringComparison.Ordinal)) elsewhere.Add(request.Url);
+        };
+        await BrowserFixture.SignInAsync(page, ConsoleFactory.AdminEmail, ConsoleFactory.AdminPassword);
+        await page.GotoAsync("/api-docs");
+        // The document is read and its operations listed.
+        await Assertions.Expect(page.GetByText("The event types, their actions and bindings").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        Directory.CreateDirectory("screenshots");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = "screenshots/page-api-docs.png" });
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+        Assert.True(elsewhere.Count == 0, "requests to other origins: " + string.Join(", ", elsewhere));
+        await page.Context.CloseAsync();
+    }
 }

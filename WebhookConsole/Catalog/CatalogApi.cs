@@ -1,3 +1,4 @@
+using WebhookConsole.Http;
 using WebhookConsole.Security;
 
 namespace WebhookConsole.Catalog;
@@ -7,7 +8,8 @@ public static class CatalogApi
 {
     public static IEndpointRouteBuilder MapCatalog(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/catalog", Get)
+        app.MapGet("/api/v1/catalog", Get).WithTags("Catalog").WithSummary("The event types, their actions and bindings")
+            .WithProblems(401, 429)
             .RequireAuthorization(p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
         return app;
     }

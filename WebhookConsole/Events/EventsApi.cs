@@ -11,9 +11,12 @@ public static class EventsApi
 {
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/events").RequireAuthorization(Policies.ApiEvents);
-        group.MapPost("/", PostAsync);
-        group.MapPost("/batch", PostBatchAsync);
+        var group = app.MapGroup("/api/v1/events").RequireAuthorization(Policies.ApiEvents)
+            .WithTags("Events").WithProblems(400, 401, 403, 413, 415, 429);
+        group.MapPost("/", PostAsync).WithJsonBody<EventInput>()
+            .WithSummary("Post one platform event").WithDescription("Validates the event, decides which webhooks fire and queues their deliveries (API.md, \"Events in\").");
+        group.MapPost("/batch", PostBatchAsync).WithJsonBody<EventInput[]>()
+            .WithSummary("Post a batch of events").WithDescription("Each valid event is accepted and each invalid one reported at its index; 400 only when none is valid.");
         return app;
     }
 

@@ -6,12 +6,14 @@ public static class OperationsExtensions
     public static IHostApplicationBuilder AddOperations(this IHostApplicationBuilder builder)
     {
         builder.Services.AddConsoleHealthChecks(builder.Configuration);
+        builder.Services.AddApiReference();
         return builder;
     }
 
     public static WebApplication MapOperations(this WebApplication app)
     {
         app.MapConsoleHealth();
+        app.MapApiReference();
         return app;
     }
 }

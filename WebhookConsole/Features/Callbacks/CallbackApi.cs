@@ -64,16 +64,21 @@ public static class CallbackApi
             {
                 return Problems.Conflict("This delivery changed while the report was being recorded (a person retried or abandoned it); nothing was changed.");
             }
-            return Results.Ok(View(job));
-        }).AllowAnonymous().DisableAntiforgery();
+            return Results.Ok(CallbackReply.From(job));
+        }).AllowAnonymous().DisableAntiforgery()
+            .WithTags("Callbacks").WithSummary("A receiver reports a delivery's final status")
+            .WithDescription("For webhooks with asynchronous acknowledgement: authenticated with 'Authorization: Bearer {webhookId}:{callbackSecret}'; idempotent.")
+            .WithJsonBody<CallbackInput>().Produces<CallbackReply>().WithProblems(400, 401, 404, 409, 413, 415);
         return app;
     }
 
-    private static object View(WebhookJob job) => new
-    {
-        key = job.Id,
-        status = job.Status.ToString().ToLowerInvariant(),
-        summary = job.Summary,
-        completedAt = job.CompletedAt,
-    };
+}
+
+/// <summary>What a receiver reports: <c>completed</c> or <c>failed</c>, with an optional message.</summary>
+public sealed record CallbackInput(string Status, string? Message);
+
+/// <summary>The delivery as the report left it.</summary>
+public sealed record CallbackReply(Guid Key, string Status, string? Summary, DateTime? CompletedAt)
+{
+    public static CallbackReply From(WebhookJob job) => new(job.Id, job.Status.ToString().ToLowerInvariant(), job.Summary, job.CompletedAt);
 }

@@ -15,12 +15,13 @@ public static class JobsApi
 
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/jobs").RequireAuthorization(Policies.ApiJobs);
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{id:guid}", GetAsync);
-        group.MapPost("/{id:guid}/retry", RetryAsync);
-        group.MapPost("/{id:guid}/abandon", AbandonAsync);
-        group.MapPost("/retry", RetryManyAsync);
+        var group = app.MapGroup("/api/v1/jobs").RequireAuthorization(Policies.ApiJobs)
+            .WithTags("Jobs").WithProblems(400, 401, 403, 429);
+        group.MapGet("/", ListAsync).WithSummary("List jobs, newest first");
+        group.MapGet("/{id:guid}", GetAsync).WithSummary("Read a job with its attempts").WithProblems(404);
+        group.MapPost("/{id:guid}/retry", RetryAsync).WithJsonBody<RetryInput>(optional: true).WithSummary("Retry a job, edited or not").WithProblems(404, 409, 413, 415);
+        group.MapPost("/{id:guid}/abandon", AbandonAsync).WithSummary("Abandon a job").WithProblems(404, 409);
+        group.MapPost("/retry", RetryManyAsync).WithJsonBody<BulkRetryFilter>(optional: true).WithSummary("Retry every job that matches a filter").WithProblems(413, 415);
         return app;
     }
 
@@ -99,7 +100,14 @@ public static class JobsApi
 
     private static ProblemHttpResult StatusRefused() => Problems.BadRequest($"status is {EnumNames.Choices<JobStatus>()}.");
 
-    private sealed record BulkRetryFilter(Guid? Webhook, string? Status, DateTime? From, DateTime? To);
+    /// <summary>Which jobs <c>POST /api/v1/jobs/retry</c> retries (by default every failed one).</summary>
+    public sealed record BulkRetryFilter(Guid? Webhook, string? Status, DateTime? From, DateTime? To);
+
+    /// <summary>
+    /// An edited retry, as <c>POST /api/v1/jobs/{id}/retry</c> reads it: <c>body</c> is the new request body as raw JSON
+    /// text (or a JSON value, taken as the body itself); <c>url</c> may change the path and query only.
+    /// </summary>
+    public sealed record RetryInput(string? Url, JsonNode? Body, bool? UseCurrentWebhook);
 
     private static async Task<Results<Accepted<JobDetail>, ProblemHttpResult>> ToResultAsync(ActionResult result, Guid id, JobsService jobs, CancellationToken ct) => result.Status switch
     {

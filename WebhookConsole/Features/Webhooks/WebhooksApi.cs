@@ -14,13 +14,16 @@ public static class WebhooksApi
 
     public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/webhooks").RequireAuthorization(Policies.ApiWebhooks);
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{id:guid}", GetAsync);
-        group.MapPost("/", CreateAsync);
-        group.MapPut("/{id:guid}", UpdateAsync);
-        group.MapPost("/{id:guid}/test", TestAsync);
-        group.MapDelete("/{id:guid}", DeleteAsync);
+        var group = app.MapGroup("/api/v1/webhooks").RequireAuthorization(Policies.ApiWebhooks)
+            .WithTags("Webhooks").WithProblems(400, 401, 403, 429);
+        group.MapGet("/", ListAsync).WithSummary("List webhooks");
+        group.MapGet("/{id:guid}", GetAsync).WithSummary("Read a webhook").WithProblems(404);
+        group.MapPost("/", CreateAsync).WithJsonBody<WebhookInput>().WithSummary("Create a webhook").WithProblems(409, 413, 415);
+        group.MapPut("/{id:guid}", UpdateAsync).WithJsonBody<WebhookInput>().WithSummary("Change a webhook")
+            .WithDescription("Fields left out keep their value. Send the version you read, or If-Match with a GET's ETag, to be refused (409 / 412) a save made meanwhile.")
+            .WithProblems(404, 409, 412, 413, 415);
+        group.MapPost("/{id:guid}/test", TestAsync).WithSummary("Deliver a sample event now").WithProblems(404);
+        group.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Delete a webhook").WithProblems(404);
         return app;
     }
 

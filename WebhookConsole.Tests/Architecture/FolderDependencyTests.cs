@@ -13,7 +13,7 @@ public class FolderDependencyTests(ITestOutputHelper output)
     private static readonly string[][] Layers =
     [
         // Small rules everyone shares: enum names, slugs.
-        ["Common"],
+        ["Common", "Telemetry"],
         ["Data"],
         ["Security"],
         // The catalog's endpoint names the API-key scheme.

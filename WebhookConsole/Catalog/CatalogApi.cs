@@ -1,4 +1,3 @@
-using WebhookConsole.Http;
 using WebhookConsole.Security;
 
 namespace WebhookConsole.Catalog;
@@ -9,7 +8,7 @@ public static class CatalogApi
     public static IEndpointRouteBuilder MapCatalog(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/catalog", Get).WithTags("Catalog").WithSummary("The event types, their actions and bindings")
-            .WithProblems(401, 429)
+            .ProducesProblem(401).ProducesProblem(429)
             .RequireAuthorization(p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
         return app;
     }

@@ -8,6 +8,7 @@ using WebhookConsole.Dispatching.Ledger;
 using WebhookConsole.Filtering;
 using WebhookConsole.Http;
 using WebhookConsole.Payloads;
+using WebhookConsole.Telemetry;
 
 namespace WebhookConsole.Events;
 
@@ -66,7 +67,16 @@ public sealed class EventProcessor : IAsyncDisposable
         var request = new WriteRequest(prepared, new TaskCompletionSource<EventReply[]>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_requests.Writer.TryWrite(request)) throw new ObjectDisposedException(nameof(EventProcessor));
         // Once handed over, the events are stored even if the caller goes away: the platform may retry with the same id.
-        return await request.Done.Task;
+        var replies = await request.Done.Task;
+        if (ConsoleTelemetry.EventsReceived.Enabled)
+        {
+            for (var i = 0; i < events.Count; i++)
+            {
+                ConsoleTelemetry.EventsReceived.Add(1, new KeyValuePair<string, object?>("type", events[i].Type), new KeyValuePair<string, object?>("action", events[i].Action),
+                    new KeyValuePair<string, object?>("outcome", replies[i].Duplicate ? "duplicate" : "accepted"));
+            }
+        }
+        return replies;
     }
 
     private async Task WriteLoopAsync()

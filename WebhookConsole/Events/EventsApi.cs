@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using WebhookConsole.Http;
 using WebhookConsole.Security;
+using WebhookConsole.Telemetry;
 
 namespace WebhookConsole.Events;
 
@@ -33,10 +34,18 @@ public static class EventsApi
                 return Problems.BadRequest(root.ValueKind == JsonValueKind.Array ? "The body is an array: post it to /api/v1/events/batch, or send one event object." : "Send one event as a JSON object.");
             }
             var (valid, invalid) = EventValidator.Read(root, time.GetUtcNow().UtcDateTime);
-            if (invalid is not null) return Problems.Validation(invalid.Errors, invalid.Detail, "Invalid event");
+            if (invalid is not null)
+            {
+                Rejected(1);
+                return Problems.Validation(invalid.Errors, invalid.Detail, "Invalid event");
+            }
             return TypedResults.Accepted((string?)null, await processor.ProcessAsync(valid!, ct));
         }
     }
+
+    /// <summary>A rejected event's type and action are whatever was posted; they are not labels (they could be anything).</summary>
+    private static void Rejected(int count) => ConsoleTelemetry.EventsReceived.Add(count,
+        new KeyValuePair<string, object?>("type", "unknown"), new KeyValuePair<string, object?>("action", "unknown"), new KeyValuePair<string, object?>("outcome", "rejected"));
 
     /// <summary>Each valid event is accepted, each invalid one reported at its index; 400 only when none is valid.</summary>
     public static async Task<Results<Accepted<BatchReply>, ProblemHttpResult>> PostBatchAsync(HttpRequest request, EventProcessor processor,
@@ -58,7 +67,11 @@ public static class EventsApi
         foreach (var item in array.EnumerateArray())
         {
             var (ok, invalid) = EventValidator.Read(item, now);
-            if (invalid is not null) items[i] = BatchItem.Rejected(i, invalid);
+            if (invalid is not null)
+            {
+                items[i] = BatchItem.Rejected(i, invalid);
+                Rejected(1);
+            }
             else valid.Add((i, ok!));
             i++;
         }

@@ -10,7 +10,7 @@ using Jint.Runtime.Descriptors;
 using Jint.Native.Object;
 using Microsoft.Extensions.Options;
 using WebhookConsole.Http;
-
+using WebhookConsole.Telemetry;
 namespace WebhookConsole.Filtering;
 
 /// <summary>
@@ -135,6 +135,13 @@ public sealed class JintFilterEvaluator : IFilterEvaluator
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
 
     private (JsValue? Value, ScriptError? Error) Run(string code, ScriptBindings bindings)
+    {
+        var result = RunScript(code, bindings);
+        if (result.Error is { } error) ConsoleTelemetry.FilterErrors.Add(1, new KeyValuePair<string, object?>("kind", ConsoleTelemetry.Label(error.Kind)));
+        return result;
+    }
+
+    private (JsValue? Value, ScriptError? Error) RunScript(string code, ScriptBindings bindings)
     {
         if (Prepare(code, out var cached) is { } syntax) return (null, syntax);
         PooledEngine? pooled = null;

@@ -1,12 +1,13 @@
 namespace WebhookConsole.Operations;
 
-/// <summary>What operators plug into: health endpoints (and, beside them, the API reference and metrics).</summary>
+/// <summary>What operators plug into: health endpoints, the API reference, metrics and traces.</summary>
 public static class OperationsExtensions
 {
     public static IHostApplicationBuilder AddOperations(this IHostApplicationBuilder builder)
     {
         builder.Services.AddConsoleHealthChecks(builder.Configuration);
         builder.Services.AddApiReference();
+        builder.AddConsoleTelemetry();
         return builder;
     }
 
@@ -14,6 +15,7 @@ public static class OperationsExtensions
     {
         app.MapConsoleHealth();
         app.MapApiReference();
+        app.MapConsoleMetrics();
         return app;
     }
 }

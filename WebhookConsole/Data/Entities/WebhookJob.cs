@@ -27,6 +27,13 @@ public class WebhookJob
     public AttemptErrorKind? LastErrorKind { get; set; }
     public string? Summary { get; set; }
     public bool IsTest { get; set; }
+
+    /// <summary>
+    /// The trace context of the request that created the job, while this process holds the job as written (the fresh
+    /// lane); not stored. The attempt's span is its child.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Schema.NotMapped]
+    public System.Diagnostics.ActivityContext Origin { get; set; }
     /// <summary>What the next attempt is recorded as (a manual or edited retry, by whom); null = the schedule.</summary>
     public AttemptTrigger? PendingTrigger { get; set; }
     public string? PendingTriggeredBy { get; set; }

@@ -6,6 +6,7 @@ using WebhookConsole.Data.Postgres;
 using WebhookConsole.Data.Sqlite;
 using WebhookConsole.Dispatching.Policy;
 using WebhookConsole.Dispatching.Sending;
+using WebhookConsole.Telemetry;
 
 namespace WebhookConsole.Dispatching.Ledger;
 
@@ -176,9 +177,29 @@ public sealed class DeliveryStore(
             await tx.CommitAsync();
         }
         await tally.DisableAsync(health);
+        Measure(jobs, attempts, sent);
         if (logger.IsEnabled(LogLevel.Debug)) logger.LogDebug("Recorded {Count} attempts", attempts.Count);
         // A job that had already left Pending (abandoned while in flight) is due for nothing.
         return attempts.Select((a, i) => new RecordedAttempt(a.JobId, a, ended.Contains(a.JobId) ? null : jobs[i].NextAttemptAt)).ToList();
+    }
+
+    /// <summary>The recorded attempts in the console's metrics (<see cref="ConsoleTelemetry"/>).</summary>
+    private static void Measure(List<WebhookJob> jobs, List<JobAttempt> attempts, IReadOnlyList<(LeasedJob Leased, SendResult Result)> sent)
+    {
+        if (!ConsoleTelemetry.Deliveries.Enabled && !ConsoleTelemetry.AttemptDuration.Enabled && !ConsoleTelemetry.DeliveryLatency.Enabled) return;
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            var job = jobs[i];
+            var outcome = job.Status == JobStatus.Pending ? "retry" : ConsoleTelemetry.Label(job.Status);
+            var kind = attempts[i].ErrorKind is { } k ? ConsoleTelemetry.Label(k) : "none";
+            ConsoleTelemetry.Deliveries.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("error_kind", kind));
+            ConsoleTelemetry.AttemptDuration.Record(attempts[i].DurationMs / 1000.0, new KeyValuePair<string, object?>("outcome", outcome));
+            if (job.Status is JobStatus.Succeeded or JobStatus.Received && !job.IsTest)
+            {
+                var done = sent[i].Result.StartedAt.AddMilliseconds(sent[i].Result.DurationMs);
+                ConsoleTelemetry.DeliveryLatency.Record(Math.Max(0, (done - job.CreatedAt).TotalSeconds));
+            }
+        }
     }
 
     /// <summary>The attempt row for one send: what went out (as the job stores it) and what came back.</summary>

@@ -67,6 +67,7 @@ public static class JobLifecycle
             RequestBody = PayloadBuilder.Build(input with { JobId = id }),
             IsTest = testBy is not null,
             PendingTriggeredBy = testBy,
+            Origin = System.Diagnostics.Activity.Current?.Context ?? default,
         };
         Create(job, now);
         return job;

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Dispatching.Policy;
+using WebhookConsole.Telemetry;
 
 namespace WebhookConsole.Dispatching.Sending;
 
@@ -27,7 +28,28 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<Dispatch
 {
     public const string ClientName = "deliveries";
 
+    /// <summary>
+    /// One attempt, as a span (<c>webhook attempt</c>) under the request that created the job when this process still
+    /// holds that context (a fresh job), so a trace follows an event from its POST to each attempt; the HttpClient span
+    /// of the send is its child.
+    /// </summary>
     public async Task<SendResult> SendAsync(WebhookJob job, Webhook webhook, CancellationToken ct)
+    {
+        using var activity = ConsoleTelemetry.Source.StartActivity("webhook attempt", ActivityKind.Internal, job.Origin);
+        activity?.SetTag("webhookconsole.job.id", job.Id.ToString());
+        activity?.SetTag("webhookconsole.webhook.id", webhook.Id.ToString());
+        activity?.SetTag("webhookconsole.attempt", job.AttemptCount + 1);
+        var result = await SendCoreAsync(job, webhook, ct);
+        if (activity is not null)
+        {
+            if (result.StatusCode is { } status) activity.SetTag("http.response.status_code", status);
+            if (result.ErrorKind is { } kind) activity.SetTag("error.type", ConsoleTelemetry.Label(kind));
+            activity.SetStatus(result.IsSuccessStatus ? ActivityStatusCode.Ok : ActivityStatusCode.Error);
+        }
+        return result;
+    }
+
+    private async Task<SendResult> SendCoreAsync(WebhookJob job, Webhook webhook, CancellationToken ct)
     {
         var started = time.GetUtcNow();
         // Encoded once: the signature is over exactly the bytes sent.

@@ -13,6 +13,7 @@ using WebhookConsole.Features.Events;
 using WebhookConsole.Features.Inspector;
 using WebhookConsole.Features.Jobs;
 using WebhookConsole.Features.Notifications;
+using WebhookConsole.Features.Overview;
 using WebhookConsole.Features.Users;
 using WebhookConsole.Features.Webhooks;
 using WebhookConsole.Filtering;
@@ -72,6 +73,7 @@ public static class ConsoleExtensions
             .AddApiKeys()
             .AddAudit()
             .AddNotifications()
+            .AddOverview()
             .AddInspector();
     }
 

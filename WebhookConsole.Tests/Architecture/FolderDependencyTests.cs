@@ -23,7 +23,7 @@ public class FolderDependencyTests(ITestOutputHelper output)
         ["Events", "Operations", "Retention"],
         ["Components/Shared"],
         ["Features/Account", "Features/ApiKeys", "Features/Audit", "Features/Callbacks", "Features/Events", "Features/Inspector",
-            "Features/Jobs", "Features/Notifications", "Features/Users"],
+            "Features/Jobs", "Features/Notifications", "Features/Overview", "Features/Users"],
         // The webhook page shows the webhook's recent jobs (Features/Jobs' RecentJobsPanel).
         ["Features/Webhooks"],
         ["Components"],

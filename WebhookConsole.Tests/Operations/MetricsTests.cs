@@ -48,6 +48,14 @@ public class MetricsTests(DeliveryFactory factory) : IClassFixture<DeliveryFacto
         Assert.Equal(HttpStatusCode.BadRequest, (await api.PostAsJsonAsync("/api/v1/events", new { type = "Nope", action = "Never" })).StatusCode);
         await factory.Services.GetRequiredService<BacklogGauges>().RefreshAsync(default);
 
+        // The same attempts in the per-minute counts behind the charts, written by the recorder.
+        var stats = factory.Services.GetRequiredService<WebhookConsole.Features.Overview.DeliveryStats>();
+        var hour = WebhookConsole.Features.Overview.ChartRange.LastHour;
+        var okBars = await stats.BucketsAsync(WebhookConsole.Security.Actor.System, hour, ok.Id);
+        Assert.Equal((1, 0, 0), (okBars.Sum(b => b.Succeeded), okBars.Sum(b => b.Failed), okBars.Sum(b => b.Retried)));
+        var failingBars = await stats.BucketsAsync(WebhookConsole.Security.Actor.System, hour, failing.Id);
+        Assert.Equal((0, 1, 2), (failingBars.Sum(b => b.Succeeded), failingBars.Sum(b => b.Failed), failingBars.Sum(b => b.Retried)));
+
         var response = await scraper.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);

@@ -40,6 +40,7 @@ public class AppDbContext : IdentityDbContext<AppUser>, IDataProtectionKeyContex
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<DeliveryMinute> DeliveryMinutes => Set<DeliveryMinute>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -22,6 +22,9 @@ public sealed record PurgeResult(DateTime At, int Jobs, int Events);
 /// </summary>
 public sealed class RetentionService(IDbContextFactory<AppDbContext> dbFactory, IOptions<RetentionOptions> options, TimeProvider time, ILogger<RetentionService> logger)
 {
+    /// <summary>The per-minute delivery counts behind the charts (a day is shown) are kept this long, or Retention:Days if shorter.</summary>
+    public const int DeliveryMinuteDays = 8;
+
     public RetentionOptions Options => options.Value;
     public PurgeResult? LastPurge { get; private set; }
 
@@ -51,6 +54,11 @@ public sealed class RetentionService(IDbContextFactory<AppDbContext> dbFactory, 
             await db.EventOutcomes.Where(o => ids.Contains(o.EventId)).ExecuteDeleteAsync(ct);
             events += await db.Events.Where(e => ids.Contains(e.Id)).ExecuteDeleteAsync(ct);
             await Task.Delay(50, ct);
+        }
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            var oldest = DeliveryMinute.MinuteOf(time.GetUtcNow().UtcDateTime.AddDays(-Math.Min(DeliveryMinuteDays, Math.Max(1, options.Value.Days))));
+            await db.DeliveryMinutes.Where(m => m.Minute < oldest).ExecuteDeleteAsync(ct);
         }
         LastPurge = new PurgeResult(time.GetUtcNow().UtcDateTime, jobs, events);
         if (jobs + events > 0) logger.LogInformation("Retention purged {Jobs} jobs and {Events} events older than {Days} days.", jobs, events, options.Value.Days);

@@ -153,6 +153,7 @@ public sealed class DeliveryStore(
     {
         var opts = options.Value;
         var tally = new HealthTally();
+        var minutes = new MinuteTally();
         // Everything but the writes happens before the gate: other writers wait only for the database work.
         var attempts = new List<JobAttempt>(sent.Count);
         var jobs = new List<WebhookJob>(sent.Count);
@@ -165,6 +166,7 @@ public sealed class DeliveryStore(
             attempts.Add(attempt);
             jobs.Add(job);
             tally.Count(webhook.Id, attempt, outcome, result.Summary);
+            minutes.Count(job, result.StartedAt);
         }
 
         HashSet<Guid> ended;
@@ -174,6 +176,7 @@ public sealed class DeliveryStore(
             await using var tx = await db.Database.BeginTransactionAsync();
             ended = await WriteAttemptsAsync(db, attempts, jobs);
             await tally.WriteAsync(db, opts.DisableAfterConsecutiveFailures);
+            await minutes.WriteAsync(db);
             await tx.CommitAsync();
         }
         await tally.DisableAsync(health);

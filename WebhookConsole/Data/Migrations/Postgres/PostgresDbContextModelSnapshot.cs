@@ -341,6 +341,30 @@ namespace WebhookConsole.Data.Migrations.Postgres
                     b.ToTable("AuditEntries");
                 });
 
+            modelBuilder.Entity("WebhookConsole.Data.Entities.DeliveryMinute", b =>
+                {
+                    b.Property<long>("Minute")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("WebhookId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Retried")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Succeeded")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Minute", "WebhookId");
+
+                    b.HasIndex("WebhookId", "Minute");
+
+                    b.ToTable("DeliveryMinutes");
+                });
+
             modelBuilder.Entity("WebhookConsole.Data.Entities.Event", b =>
                 {
                     b.Property<Guid>("Id")

@@ -328,6 +328,30 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                     b.ToTable("AuditEntries");
                 });
 
+            modelBuilder.Entity("WebhookConsole.Data.Entities.DeliveryMinute", b =>
+                {
+                    b.Property<long>("Minute")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("WebhookId")
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Retried")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Succeeded")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Minute", "WebhookId");
+
+                    b.HasIndex("WebhookId", "Minute");
+
+                    b.ToTable("DeliveryMinutes");
+                });
+
             modelBuilder.Entity("WebhookConsole.Data.Entities.Event", b =>
                 {
                     b.Property<byte[]>("Id")

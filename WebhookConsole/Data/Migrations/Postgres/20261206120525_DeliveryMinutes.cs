@@ -1,0 +1,42 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace WebhookConsole.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class DeliveryMinutes : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "DeliveryMinutes",
+                columns: table => new
+                {
+                    Minute = table.Column<long>(type: "bigint", nullable: false),
+                    WebhookId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Succeeded = table.Column<int>(type: "integer", nullable: false),
+                    Failed = table.Column<int>(type: "integer", nullable: false),
+                    Retried = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeliveryMinutes", x => new { x.Minute, x.WebhookId });
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeliveryMinutes_WebhookId_Minute",
+                table: "DeliveryMinutes",
+                columns: new[] { "WebhookId", "Minute" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "DeliveryMinutes");
+        }
+    }
+}

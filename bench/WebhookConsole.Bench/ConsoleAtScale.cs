@@ -15,7 +15,7 @@ using WebhookConsole.Features.Jobs;
 namespace WebhookConsole.Bench;
 
 public sealed record ConsoleResult(double AllHistoryFirstPage, double FailuresByWebhookFirstPage, double Page50, double TextSearch, long Jobs, double PeakMb, double SeedSeconds,
-    double IndexSeconds, long IndexedRows);
+    double IndexSeconds, long IndexedRows, double Overview = double.NaN, double WebhookChart = double.NaN);
 
 /// <summary>
 /// (6) The jobs console over months of history: the database the run filled, topped up to the asked number
@@ -46,6 +46,7 @@ public static class ConsoleAtScale
             .AddSingleton<WebhookConsole.Filtering.IFilterEvaluator>(new WebhookConsole.Filtering.JintFilterEvaluator(
                 Microsoft.Extensions.Options.Options.Create(new WebhookConsole.Filtering.FilteringOptions())))
             .AddSingleton<JobsService>()
+            .AddSingleton<WebhookConsole.Features.Overview.DeliveryStats>()
             .AddSingleton<WriteGate>()
             .AddSingleton<JobSearchIndexer>()
             .AddLogging()
@@ -74,9 +75,20 @@ public static class ConsoleAtScale
             var found = await service.ListAsync(new JobQuery(Text: SearchTerm, Limit: 50));
             if (found.Items.Count != 1) throw new InvalidOperationException($"The search found {found.Items.Count} jobs, not the one seeded.");
         });
+        // The overview page: its figures (the day per webhook, the backlog, the failing webhooks) and its chart; and a
+        // webhook page's chart.
+        var stats = services.GetRequiredService<WebhookConsole.Features.Overview.DeliveryStats>();
+        var day = WebhookConsole.Features.Overview.ChartRange.LastDay;
+        var overview = await MedianAsync(async () =>
+        {
+            var snapshot = await stats.OverviewAsync(WebhookConsole.Security.Actor.System);
+            if (snapshot.Totals.Total == 0) throw new InvalidOperationException("The overview counts no attempt in the last day; the seed went wrong.");
+            await stats.BucketsAsync(WebhookConsole.Security.Actor.System, day);
+        });
+        var webhookChart = await MedianAsync(() => stats.BucketsAsync(WebhookConsole.Security.Actor.System, day, webhooks[3]));
         long total;
         await using (var db = target.Open()) total = await db.WebhookJobs.LongCountAsync();
-        return new ConsoleResult(all, failures, page50, search, total, memory.PeakMb, seedSeconds, indexSeconds, indexed);
+        return new ConsoleResult(all, failures, page50, search, total, memory.PeakMb, seedSeconds, indexSeconds, indexed, overview, webhookChart);
     }
 
     private static async Task<double> MedianAsync(Func<Task> run)
@@ -125,6 +137,9 @@ public static class ConsoleAtScale
         var now = DateTime.UtcNow.AddMinutes(-30);
         List<HeaderEntry> headers = [new("Content-Type", "application/json")];
         var jobs = new List<WebhookJob>(20_000);
+        // The per-minute counts the recorder would have written for these attempts, for the minutes the purge keeps.
+        var keepFrom = DeliveryMinute.MinuteOf(DateTime.UtcNow.AddDays(-WebhookConsole.Retention.RetentionService.DeliveryMinuteDays));
+        var minutes = new Dictionary<(long Minute, Guid WebhookId), DeliveryMinute>();
         var attempts = new List<JobAttempt>(22_000);
         async Task Flush()
         {
@@ -158,6 +173,15 @@ public static class ConsoleAtScale
             });
             for (var n = 1; n <= (failed ? 3 : 1); n++)
             {
+                var startedAt = created + TimeSpan.FromSeconds(n * 5);
+                var minute = DeliveryMinute.MinuteOf(startedAt);
+                if (minute >= keepFrom)
+                {
+                    if (!minutes.TryGetValue((minute, w.Id), out var row)) minutes[(minute, w.Id)] = row = new DeliveryMinute { Minute = minute, WebhookId = w.Id };
+                    if (!failed) row.Succeeded++;
+                    else if (n < 3) row.Retried++;
+                    else row.Failed++;
+                }
                 attempts.Add(new JobAttempt
                 {
                     JobId = id, Number = n, Trigger = AttemptTrigger.Schedule, StartedAt = created + TimeSpan.FromSeconds(n * 5), DurationMs = 12,
@@ -168,6 +192,10 @@ public static class ConsoleAtScale
             if (jobs.Count == 20_000) await Flush();
         }
         await Flush();
+        // Minutes the run itself recorded are left as they are (the seed's are at least 30 minutes old).
+        var taken = (await db.DeliveryMinutes.Select(m => new { m.Minute, m.WebhookId }).ToListAsync()).Select(m => (m.Minute, m.WebhookId)).ToHashSet();
+        db.DeliveryMinutes.AddRange(minutes.Values.Where(m => !taken.Contains((m.Minute, m.WebhookId))));
+        await db.SaveChangesAsync();
         return webhooks.Select(w => w.Id).ToArray();
     }
 

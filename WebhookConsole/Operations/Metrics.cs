@@ -53,7 +53,11 @@ public static class Metrics
             {
                 m.AddMeter(ConsoleTelemetry.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddRuntimeInstrumentation()
                     // HttpClient's own metrics would name every receiver's host, port and address: labels carry no URL part.
-                    .AddView(i => i.Meter.Name == "System.Net.Http" ? new MetricStreamConfiguration { TagKeys = HttpClientTags } : null);
+                    // Of HttpClient's instruments, the request duration (which counts requests too) is kept; the connection
+                    // and queue gauges cost a measurement or two per delivery and say little a delivery's own series do not.
+                    .AddView(i => i.Meter.Name != "System.Net.Http" ? null
+                        : i.Name == "http.client.request.duration" ? new MetricStreamConfiguration { TagKeys = HttpClientTags }
+                        : MetricStreamConfiguration.Drop);
                 if (options.Enabled) m.AddPrometheusExporter();
                 if (!string.IsNullOrWhiteSpace(otlp)) m.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
             });

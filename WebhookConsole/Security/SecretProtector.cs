@@ -53,6 +53,7 @@ public sealed class SecretProtector(IDataProtectionProvider provider)
     public void ProtectSecrets(Webhook w)
     {
         w.SigningSecret = Protect(w.SigningSecret);
+        w.PreviousSigningSecret = Protect(w.PreviousSigningSecret);
         w.CallbackSecret = Protect(w.CallbackSecret);
         w.Headers = w.Headers.Select(h => h.Secret ? h with { Value = Protect(h.Value) ?? "" } : h).ToList();
     }
@@ -61,6 +62,7 @@ public sealed class SecretProtector(IDataProtectionProvider provider)
     public void RevealSecrets(Webhook w)
     {
         w.SigningSecret = Reveal(w.SigningSecret);
+        w.PreviousSigningSecret = Reveal(w.PreviousSigningSecret);
         w.CallbackSecret = Reveal(w.CallbackSecret);
         w.Headers = w.Headers.Select(h => h.Secret ? h with { Value = Reveal(h.Value) ?? "" } : h).ToList();
     }

@@ -33,7 +33,7 @@ public class WebhookPagesTests : MudTestContext
         RenderProviders();
     }
 
-    private async Task<Guid> SeedWebhookAsync(string name = "Existing hook")
+    private async Task<Guid> SeedWebhookAsync(string name = "Existing hook", string scheme = "none")
     {
         await using var seeder = PageServices.Seeder(_db, UseTestSecrets);
         await using var scope = seeder.CreateAsyncScope();
@@ -41,7 +41,7 @@ public class WebhookPagesTests : MudTestContext
         var result = await service.CreateAsync(Actor.System, new WebhookInput
         {
             Name = name, Scope = "Space", Type = "User", Event = "Created", Url = "https://receiver.example/users",
-            Signing = new SigningInput("none", null),
+            Signing = new SigningInput(scheme, null),
         });
         Assert.Equal(SaveStatus.Ok, result.Status);
         return result.Webhook!.Id;
@@ -105,6 +105,38 @@ public class WebhookPagesTests : MudTestContext
             Assert.StartsWith(WebhookConsole.Security.SecretProtector.Prefix, saved.SigningSecret);
             Assert.StartsWith("whsec_", _secrets.Reveal(saved.SigningSecret));
         });
+    }
+
+    [Fact]
+    public async Task An_admin_rotates_the_secret_from_the_editor_sees_it_once_and_can_save_afterwards()
+    {
+        SignIn(Roles.Admin);
+        var id = await SeedWebhookAsync("Rotated hook", "standard");
+        var dialogs = Render<MudBlazor.MudDialogProvider>();
+        var cut = Render<WebhookEditor>(p => p.Add(e => e.Id, id));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=rotate-secret]")));
+        Assert.Empty(cut.FindAll("[data-testid=rotation-grace]"));
+
+        await cut.InvokeAsync(() => cut.Find("[data-testid=rotate-secret]").Click());
+        dialogs.WaitForAssertion(() => Assert.NotEmpty(dialogs.FindAll("[data-testid=grace-hours]")));
+        await dialogs.InvokeAsync(() => dialogs.Find("[data-testid=rotate-confirm]").Click());
+        // The new secret, shown once, and the overlap on the form.
+        dialogs.WaitForAssertion(() => Assert.Contains("New signing secret", dialogs.Markup));
+        Assert.Matches("whsec_[A-Za-z0-9+/=]{40,}", dialogs.Markup);
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=rotation-grace]")));
+
+        await using var seeder = PageServices.Seeder(_db, UseTestSecrets);
+        var stored = (await seeder.GetRequiredService<WebhookService>().GetAsync(id, Actor.System))!;
+        Assert.NotNull(stored.Signing.PreviousValidUntil);
+        Assert.Equal(2, stored.Version);
+
+        // The open form took the rotation's version: a save goes through instead of reporting a change made meanwhile.
+        await cut.InvokeAsync(() => cut.Find("input[data-testid=url], [data-testid=url] input").Change("https://receiver.example/after-rotation"));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=save]").Click());
+        cut.WaitForAssertion(() => Assert.Equal(3, seeder.GetRequiredService<WebhookService>().GetAsync(id, Actor.System).Result!.Version));
+        Assert.Empty(cut.FindAll("[data-testid=save-error]"));
+        // The save kept the rotation's overlap (the form's secret was not touched).
+        Assert.NotNull((await seeder.GetRequiredService<WebhookService>().GetAsync(id, Actor.System))!.Signing.PreviousValidUntil);
     }
 
     [Fact]

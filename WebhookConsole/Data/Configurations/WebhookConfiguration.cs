@@ -20,6 +20,7 @@ public class WebhookConfiguration : IEntityTypeConfiguration<Webhook>
         b.Property(w => w.SigningSecret).HasMaxLength(1000); // Data Protection ciphertext, not the secret itself
         b.Property(w => w.CallbackSecret).HasMaxLength(1000);
         b.Property(w => w.Version).IsConcurrencyToken();
+        b.Property(w => w.SigningPublicKey).HasMaxLength(100);
         // Names are unique per scope: per Space, and per kapp inside a Kapp scope.
         b.HasIndex(w => new { w.Scope, w.Kapp, w.NormalizedName }).IsUnique();
         b.HasIndex(w => new { w.Type, w.Event });

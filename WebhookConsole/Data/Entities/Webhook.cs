@@ -4,7 +4,15 @@ public enum WebhookScope { Space, Kapp }
 
 public enum PayloadFormat { Kinetic, Portal, Doforms, Jodoo }
 
-public enum SigningScheme { Standard, Github, Jodoo, None }
+public enum SigningScheme
+{
+    Standard,
+    Github,
+    Jodoo,
+    None,
+    /// <summary>Standard Webhooks' asymmetric signature: Ed25519 over <c>id.timestamp.body</c>, <c>v1a,</c> in <c>webhook-signature</c>.</summary>
+    [System.Runtime.Serialization.EnumMember(Value = "standard-ed25519")] StandardEd25519,
+}
 
 /// <summary>
 /// A request header. A secret one's value is write-only: on a webhook it is stored encrypted, on jobs and attempts it
@@ -36,6 +44,11 @@ public class Webhook
     public Dictionary<string, string> FieldAliases { get; set; } = [];
     public SigningScheme SigningScheme { get; set; }
     public string? SigningSecret { get; set; }
+    /// <summary>After a rotation with a grace period: the secret deliveries are also signed with until <see cref="PreviousSigningSecretUntil"/>.</summary>
+    public string? PreviousSigningSecret { get; set; }
+    public DateTime? PreviousSigningSecretUntil { get; set; }
+    /// <summary>Scheme standard-ed25519: the public key (<c>whpk_…</c>) receivers verify with; the secret key is <see cref="SigningSecret"/>.</summary>
+    public string? SigningPublicKey { get; set; }
     public bool IncludeApiEvents { get; set; }
     public bool AsyncAck { get; set; }
     public string? CallbackSecret { get; set; }

@@ -54,7 +54,9 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<Dispatch
         var started = time.GetUtcNow();
         // Encoded once: the signature is over exactly the bytes sent.
         var bodyBytes = Encoding.UTF8.GetBytes(job.RequestBody);
-        var signed = Signing.Apply(webhook.SigningScheme, secrets.Reveal(webhook.SigningSecret), job.Id, job.Url, bodyBytes, started);
+        // During a rotation's grace period the previous secret signs too.
+        var previous = webhook.PreviousSigningSecretUntil > started.UtcDateTime ? secrets.Reveal(webhook.PreviousSigningSecret) : null;
+        var signed = Signing.Apply(webhook.SigningScheme, secrets.Reveal(webhook.SigningSecret), job.Id, job.Url, bodyBytes, started, previous);
         // Recorded as the job holds them (secret values masked); sent with the webhook's secret values added now.
         var requestHeaders = job.RequestHeaders.Concat(signed.Headers).ToList();
         var watch = Stopwatch.StartNew();

@@ -19,8 +19,12 @@ public static class Signing
     /// <summary>Every header a scheme writes: a webhook may not set them itself.</summary>
     public static readonly IReadOnlyList<string> HeaderNames = [WebhookId, WebhookTimestamp, WebhookSignature, GithubSignature, JodooSignature, JodooDeliveryId];
 
-    /// <summary>Signs a body given as the UTF-8 bytes that will be sent (encoded once, for both the signature and the request).</summary>
-    public static Signed Apply(SigningScheme scheme, string? secret, Guid jobId, string url, ReadOnlySpan<byte> body, DateTimeOffset now)
+    /// <summary>
+    /// Signs a body given as the UTF-8 bytes that will be sent (encoded once, for both the signature and the request).
+    /// <paramref name="previousSecret"/>, during a rotation's grace period, adds a second signature to the Standard
+    /// Webhooks header (the spec's space-separated list), so a receiver that verifies with either secret accepts it.
+    /// </summary>
+    public static Signed Apply(SigningScheme scheme, string? secret, Guid jobId, string url, ReadOnlySpan<byte> body, DateTimeOffset now, string? previousSecret = null)
     {
         var headers = new List<HeaderEntry>(3);
         if (scheme == SigningScheme.None || string.IsNullOrEmpty(secret)) return new Signed(url, headers);
@@ -30,15 +34,27 @@ public static class Signing
             case SigningScheme.Standard:
             {
                 // Standard Webhooks: HMAC-SHA256 of "id.timestamp.body", keyed by the base64 part of whsec_.
-                SigningSecrets.TryDecodeStandard(secret, out var key);
                 var id = jobId.ToString();
-                using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
-                hmac.AppendData(Encoding.UTF8.GetBytes($"{id}.{timestamp}."));
-                hmac.AppendData(body);
-                var mac = hmac.GetHashAndReset();
+                var signature = "v1," + Hmac(secret, id, timestamp, body);
+                if (!string.IsNullOrEmpty(previousSecret)) signature += " v1," + Hmac(previousSecret, id, timestamp, body);
                 headers.Add(new(WebhookId, id));
                 headers.Add(new(WebhookTimestamp, timestamp));
-                headers.Add(new(WebhookSignature, "v1," + Convert.ToBase64String(mac)));
+                headers.Add(new(WebhookSignature, signature));
+                break;
+            }
+            case SigningScheme.StandardEd25519:
+            {
+                // The same headers; the signature is Ed25519 over the same "id.timestamp.body", marked v1a.
+                var id = jobId.ToString();
+                var prefix = Encoding.UTF8.GetBytes($"{id}.{timestamp}.");
+                var message = new byte[prefix.Length + body.Length];
+                prefix.CopyTo(message, 0);
+                body.CopyTo(message.AsSpan(prefix.Length));
+                var signature = "v1a," + Convert.ToBase64String(SigningSecrets.SignEd25519(secret, message));
+                if (!string.IsNullOrEmpty(previousSecret)) signature += " v1a," + Convert.ToBase64String(SigningSecrets.SignEd25519(previousSecret, message));
+                headers.Add(new(WebhookId, id));
+                headers.Add(new(WebhookTimestamp, timestamp));
+                headers.Add(new(WebhookSignature, signature));
                 break;
             }
             case SigningScheme.Github:
@@ -62,5 +78,14 @@ public static class Signing
             }
         }
         return new Signed(url, headers);
+    }
+
+    private static string Hmac(string secret, string id, string timestamp, ReadOnlySpan<byte> body)
+    {
+        SigningSecrets.TryDecodeStandard(secret, out var key);
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        hmac.AppendData(Encoding.UTF8.GetBytes($"{id}.{timestamp}."));
+        hmac.AppendData(body);
+        return Convert.ToBase64String(hmac.GetHashAndReset());
     }
 }

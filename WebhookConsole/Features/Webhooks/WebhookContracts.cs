@@ -43,7 +43,18 @@ public sealed record HeaderView(string Name, string? Value, bool Secret, bool Ha
     public static HeaderView From(HeaderEntry h) => h.Secret ? new(h.Name, null, true, h.Value.Length > 0) : new(h.Name, h.Value, false, h.Value.Length > 0);
 }
 
-public sealed record SigningView(string Scheme, bool HasSecret);
+/// <summary>
+/// A webhook's signing as read: never its secret, except <see cref="Secret"/> in the reply to a create that generated
+/// one. <see cref="PublicKey"/> for standard-ed25519; <see cref="PreviousValidUntil"/> while a rotated-out secret still signs.
+/// </summary>
+public sealed record SigningView(string Scheme, bool HasSecret,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? PublicKey = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] DateTime? PreviousValidUntil = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Secret = null)
+{
+    public static SigningView From(Webhook w, DateTime now) => new(EnumNames.Format(w.SigningScheme), w.SigningSecret is { Length: > 0 }, w.SigningPublicKey,
+        w.PreviousSigningSecret is not null && w.PreviousSigningSecretUntil > now ? w.PreviousSigningSecretUntil : null);
+}
 
 public sealed record WebhookView(
     Guid Id, string Name, string Scope, string? Kapp, string Type, string Event, string? Form, string Filter, string Url,
@@ -54,7 +65,7 @@ public sealed record WebhookView(
     /// <summary>The view of a stored webhook; the callback secret is given in plain (only Admins and webhook keys read webhooks).</summary>
     public static WebhookView From(Webhook w, string? callbackSecret) => new(
         w.Id, w.Name, w.Scope.ToString(), w.Scope == WebhookScope.Kapp ? w.Kapp : null, w.Type, w.Event, w.Form, w.Filter, w.Url,
-        w.Headers.Select(HeaderView.From).ToList(), EnumNames.Format(w.PayloadFormat), new(w.FieldAliases), new SigningView(EnumNames.Format(w.SigningScheme), w.SigningSecret is { Length: > 0 }),
+        w.Headers.Select(HeaderView.From).ToList(), EnumNames.Format(w.PayloadFormat), new(w.FieldAliases), SigningView.From(w, DateTime.UtcNow),
         w.SigningSecret is { Length: > 0 }, w.IncludeApiEvents, w.AsyncAck, w.AsyncAck ? callbackSecret : null, w.Enabled, w.TimeoutSeconds,
         w.ConsecutiveFailures, w.DisabledReason, w.CreatedAt, w.CreatedBy, w.UpdatedAt, w.UpdatedBy, w.Version);
 }

@@ -61,6 +61,21 @@ public partial class WebhookEditor
         _errors = FieldErrors.None;
     }
 
+    /// <summary>
+    /// After a rotation: the new signing state, and the version the rotation made, so the open form saves over it. Only
+    /// when nobody else saved meanwhile (the version moved by exactly the rotation): otherwise the save reports them.
+    /// </summary>
+    private async Task RotatedAsync()
+    {
+        var view = await Webhooks.GetAsync(Id!.Value, await Me.ActorAsync());
+        if (view is null || _form is null) return;
+        if (view.Version == _form.Version + 1) _form.Version = view.Version;
+        _view = view;
+        _form.HasSecret = view.HasSecret;
+        _form.PublicKey = view.Signing.PublicKey;
+        _form.PreviousValidUntil = view.Signing.PreviousValidUntil;
+    }
+
     /// <summary>The filter as the editor holds it now, even if its last change event is still on its way.</summary>
     private async Task FlushFilterAsync()
     {

@@ -23,6 +23,10 @@ public sealed class WebhookForm
     /// <summary>Null = keep the stored secret; a value replaces it.</summary>
     public string? NewSecret { get; set; }
     public bool HasSecret { get; set; }
+    /// <summary>standard-ed25519: the public key receivers verify with (<c>whpk_…</c>).</summary>
+    public string? PublicKey { get; set; }
+    /// <summary>While a rotated-out secret still signs deliveries.</summary>
+    public DateTime? PreviousValidUntil { get; set; }
     public bool IncludeApiEvents { get; set; }
     public bool AsyncAck { get; set; }
     public string? CallbackSecret { get; set; }
@@ -45,7 +49,9 @@ public sealed class WebhookForm
         Headers = w.Headers.Select(h => new EditableHeader { Name = h.Name, Value = h.Value ?? "", Secret = h.Secret, HasValue = h.HasValue }).ToList(),
         PayloadFormat = Enum.Parse<PayloadFormat>(w.PayloadFormat, ignoreCase: true),
         Aliases = w.FieldAliases.Select(a => new EditableAlias { Field = a.Key, Alias = a.Value }).ToList(),
-        SigningScheme = Enum.Parse<SigningScheme>(w.Signing.Scheme, ignoreCase: true),
+        SigningScheme = EnumNames.TryParse<SigningScheme>(w.Signing.Scheme, out var scheme) ? scheme : SigningScheme.Standard,
+        PublicKey = w.Signing.PublicKey,
+        PreviousValidUntil = w.Signing.PreviousValidUntil,
         HasSecret = w.HasSecret,
         IncludeApiEvents = w.IncludeApiEvents,
         AsyncAck = w.AsyncAck,

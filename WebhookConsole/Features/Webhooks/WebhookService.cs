@@ -64,8 +64,10 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         actor.Require(actor.CanManageWebhooks, "create webhooks");
         var now = time.GetUtcNow().UtcDateTime;
         var w = new Webhook { Id = Guid.CreateVersion7(), CreatedAt = now, CreatedBy = actor.Name, Version = 1 };
-        var parseErrors = Apply(w, input, creating: true, now);
-        return await SaveAsync(actor, w, null, parseErrors, "created", ct);
+        var parseErrors = Apply(w, input, creating: true, now, out var generated);
+        var result = await SaveAsync(actor, w, null, parseErrors, "created", ct);
+        // A secret the console chose is shown this once, in the reply to the create.
+        return generated is null || result.Webhook is not { } view ? result : result with { Webhook = view with { Signing = view.Signing with { Secret = generated } } };
     }
 
     /// <summary>With <see cref="WebhookInput.Version"/>, applies to that version only (a change made meanwhile is reported);
@@ -198,7 +200,10 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
     }
 
     /// <summary>Copies the input onto the entity; unparseable enum values come back as field errors.</summary>
-    private static Dictionary<string, string[]> Apply(Webhook w, WebhookInput i, bool creating, DateTime now)
+    private static Dictionary<string, string[]> Apply(Webhook w, WebhookInput i, bool creating, DateTime now) => Apply(w, i, creating, now, out _);
+
+    /// <param name="generated">A signing secret generated because none was given, to be shown once.</param>
+    private static Dictionary<string, string[]> Apply(Webhook w, WebhookInput i, bool creating, DateTime now, out string? generated)
     {
         var errors = new Dictionary<string, string[]>();
         if (i.Name is not null || creating) w.Name = (i.Name ?? "").Trim();
@@ -225,17 +230,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
             else errors["payloadFormat"] = ["The payload format is kinetic, portal, doforms or jodoo."];
         }
         if (i.FieldAliases is not null || creating) w.FieldAliases = new Dictionary<string, string>(i.FieldAliases ?? []);
-        if (i.Signing is not null || creating)
-        {
-            if (i.Signing?.Scheme is not null || creating)
-            {
-                if (EnumNames.TryParse<SigningScheme>(i.Signing?.Scheme ?? "standard", out var scheme)) w.SigningScheme = scheme;
-                else errors["signing.scheme"] = ["The signing scheme is standard, github, jodoo or none."];
-            }
-            // Write-only: a secret is replaced only when one is sent; "" clears it.
-            if (i.Signing?.Secret is not null) w.SigningSecret = i.Signing.Secret.Length == 0 ? null : i.Signing.Secret.Trim();
-            if (w.SigningScheme == SigningScheme.None) w.SigningSecret = null;
-        }
+        generated = SigningRules.Apply(w, i.Signing, creating, errors);
         if (i.IncludeApiEvents is { } api) w.IncludeApiEvents = api;
         if (i.AsyncAck is { } ack) w.AsyncAck = ack;
         if (w.AsyncAck && w.CallbackSecret is null) w.CallbackSecret = SigningSecrets.NewCallbackSecret();

@@ -146,7 +146,14 @@ public sealed partial class WebhookValidator(IFilterEvaluator filters)
             add("signing.secret", $"Signing scheme {EnumNames.Format(scheme)} needs a secret; generate one or choose scheme none.");
             return;
         }
-        if (scheme == SigningScheme.Standard)
+        if (scheme == SigningScheme.StandardEd25519)
+        {
+            if (SigningSecrets.PublicKeyOf(secret) is null)
+            {
+                add("signing.secret", "A standard-ed25519 secret key is 'whsk_' followed by base64 of a 32-byte Ed25519 private key; leave it out and the console generates the key pair.");
+            }
+        }
+        else if (scheme == SigningScheme.Standard)
         {
             if (!SigningSecrets.TryDecodeStandard(secret, out var key) || key.Length is < 24 or > 64)
             {

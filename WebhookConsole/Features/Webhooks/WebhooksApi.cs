@@ -24,6 +24,9 @@ public static class WebhooksApi
             .WithProblems(404, 409, 412, 413, 415);
         group.MapPost("/{id:guid}/test", TestAsync).WithSummary("Deliver a sample event now").WithProblems(404);
         group.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Delete a webhook").WithProblems(404);
+        group.MapPost("/{id:guid}/signing/rotate", RotateAsync).WithJsonBody<RotateInput>(optional: true).WithSummary("Rotate the signing secret")
+            .WithDescription("A new secret, shown once. Standard Webhooks schemes keep signing with the old one too for graceHours (default 24); github and jodoo replace it at once.")
+            .WithProblems(404, 409, 413, 415);
         return app;
     }
 
@@ -85,6 +88,25 @@ public static class WebhooksApi
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, WebhookService service, HttpContext http, CancellationToken ct) =>
         await service.DeleteAsync(Actor.From(http.User), id, ct) == SaveStatus.Ok ? TypedResults.NoContent() : Problems.NotFound($"There is no webhook {id}.");
 
+    public static async Task<Results<Ok<RotateReply>, ValidationProblem, ProblemHttpResult>> RotateAsync(Guid id, HttpRequest request, SecretRotation rotation, HttpContext http, CancellationToken ct)
+    {
+        double? grace = null;
+        if (RequestBody.IsPresent(request))
+        {
+            var (input, error) = await RequestBody.ReadAsync<RotateInput>(request, 4 * 1024, ct);
+            if (error is not null) return error;
+            grace = input!.GraceHours;
+        }
+        var result = await rotation.RotateAsync(Actor.From(http.User), id, grace, ct);
+        return result.Status switch
+        {
+            SaveStatus.Ok => TypedResults.Ok(new RotateReply(result.Secret, result.PublicKey, result.PreviousValidUntil, result.Note)),
+            SaveStatus.NotFound => Problems.NotFound(result.Message!),
+            SaveStatus.Invalid => Problems.BadRequest(result.Message!),
+            _ => Problems.Conflict(result.Message!),
+        };
+    }
+
     private static string ETag(WebhookView w) => $"\"{w.Version}\"";
 
     private static Results<Created<WebhookView>, Ok<WebhookView>, ValidationProblem, ProblemHttpResult> ToResult(SaveResult result, HttpContext http, bool created)
@@ -109,3 +131,16 @@ public static class WebhooksApi
 }
 
 public sealed record WebhookListReply(IReadOnlyList<WebhookView> Items, int Total);
+
+/// <summary>How long the rotated-out secret keeps signing, in hours (0: not at all).</summary>
+public sealed record RotateInput(double? GraceHours);
+
+/// <summary>
+/// The new secret, shown this once (standard, github, jodoo), or the new public key (standard-ed25519, whose secret key
+/// stays in the console); until when the previous one also signs (null: it stopped at once, and <c>note</c> says why).
+/// </summary>
+public sealed record RotateReply(
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Secret,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? PublicKey,
+    DateTime? PreviousValidUntil,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Note);

@@ -9,6 +9,7 @@ public static class WebhooksExtensions
         builder.Services.AddSingleton<WebhookValidator>();
         builder.Services.AddSingleton<TryItService>();
         builder.Services.AddSingleton<TestDelivery>();
+        builder.Services.AddSingleton<SecretRotation>();
         return builder;
     }
 

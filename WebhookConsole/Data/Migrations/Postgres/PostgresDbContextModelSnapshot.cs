@@ -657,10 +657,20 @@ namespace WebhookConsole.Data.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("PreviousSigningSecret")
+                        .HasColumnType("text");
+
+                    b.Property<long?>("PreviousSigningSecretUntil")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Scope")
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<string>("SigningPublicKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
 
                     b.Property<string>("SigningScheme")
                         .IsRequired()

@@ -641,9 +641,19 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("PreviousSigningSecret")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PreviousSigningSecretUntil")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Scope")
                         .IsRequired()
                         .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SigningPublicKey")
+                        .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("SigningScheme")

@@ -23,7 +23,7 @@ public sealed class HeldDeliveryQueue : WebhookConsole.Dispatching.Lanes.IDelive
     public void Enqueue(IReadOnlyCollection<Guid> jobIds) => Enqueued.AddRange(jobIds);
     public void Schedule(Guid jobId, DateTime dueAt) => Enqueued.Add(jobId);
     /// <summary>Held: nothing is sent, so a test delivery reports that it could not be sent.</summary>
-    public async Task<WebhookConsole.Data.Entities.JobAttempt?> AttemptNowAsync(Guid jobId, Func<CancellationToken, Task>? create, CancellationToken ct)
+    public async Task<WebhookConsole.Data.Entities.JobAttempt?> AttemptNowAsync(Guid jobId, Func<CancellationToken, Task>? create, CancellationToken ct, TimeSpan? timeoutCap = null)
     {
         if (create is not null) await create(ct);
         return null;

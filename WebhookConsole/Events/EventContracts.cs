@@ -22,6 +22,9 @@ public sealed record JobRef(Guid Id, string Webhook, string Status);
 public sealed record SkippedWebhook(string Webhook, string Reason);
 
 /// <summary>The 202 reply: the jobs created and, for every webhook considered that did not fire, why.</summary>
+/// <summary>A synchronous webhook's attempt, made by the request that waits for it.</summary>
+public sealed record SyncAttempt(string Webhook, Guid JobId, Task<Data.Entities.JobAttempt?> Attempt);
+
 public sealed record EventReply(Guid EventId, IReadOnlyList<JobRef> Jobs, IReadOnlyList<SkippedWebhook> Skipped, bool Duplicate = false);
 
 public sealed record EventValidationError(string Detail, IDictionary<string, string[]> Errors);
@@ -52,6 +55,8 @@ public sealed class EventsOptions
     /// <summary>Largest body of <c>POST /api/v1/events/batch</c>, in bytes.</summary>
     public long MaxBatchBodyBytes { get; set; } = 16 * 1024 * 1024;
     public int MaxBatchSize { get; set; } = 1000;
+    /// <summary><c>Prefer: wait</c> without a usable number waits this long for synchronous webhooks; the most is 10 s.</summary>
+    public int SyncTimeoutSeconds { get; set; } = 3;
     /// <summary>How long a client event id is remembered for idempotency.</summary>
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
 }

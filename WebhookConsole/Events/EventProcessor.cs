@@ -79,6 +79,28 @@ public sealed class EventProcessor : IAsyncDisposable
         return replies;
     }
 
+    /// <summary>
+    /// One event whose synchronous webhooks the caller waits for (<c>Prefer: wait</c>): their jobs are written like any
+    /// other, but instead of going to the lane each is attempted at once by this request, its timeout capped at
+    /// <paramref name="deadline"/> and recorded with trigger <c>sync</c>. The other webhooks' jobs are queued as usual.
+    /// Each attempt's task ends with the recorded attempt, or null when none was made (a repeated event id).
+    /// </summary>
+    public async Task<(EventReply Reply, IReadOnlyList<SyncAttempt> Attempts)> ProcessWaitingAsync(ValidEvent e, TimeSpan deadline, CancellationToken ct = default)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        var prepared = Prepare(e, await _index.ForEventAsync(e.Type, e.Action, ct), now, _filtering.NewRequestBudget(), waiting: true);
+        var request = new WriteRequest([prepared], new TaskCompletionSource<EventReply[]>(TaskCreationOptions.RunContinuationsAsynchronously));
+        // Held by the lane before the write, so its poll never takes these jobs up first; sent once the write is done.
+        var attempts = prepared.Jobs.Where(j => j.Job.PendingTrigger == AttemptTrigger.Sync)
+            .Select(j => new SyncAttempt(j.Webhook.Name, j.Job.Id, _queue.AttemptNowAsync(j.Job.Id, _ => request.Done.Task, CancellationToken.None, deadline)))
+            .ToList();
+        if (!_requests.Writer.TryWrite(request)) throw new ObjectDisposedException(nameof(EventProcessor));
+        var replies = await request.Done.Task;
+        ConsoleTelemetry.EventsReceived.Add(1, new KeyValuePair<string, object?>("type", e.Type), new KeyValuePair<string, object?>("action", e.Action),
+            new KeyValuePair<string, object?>("outcome", replies[0].Duplicate ? "duplicate" : "accepted"));
+        return (replies[0], attempts);
+    }
+
     private async Task WriteLoopAsync()
     {
         var reader = _requests.Reader;
@@ -152,15 +174,17 @@ public sealed class EventProcessor : IAsyncDisposable
                     toStore.Add(p);
                 }
             }
-            jobs = toStore.SelectMany(p => p.Jobs).ToList();
+            var all = toStore.SelectMany(p => p.Jobs).ToList();
             // Jobs this process sends itself are written already leased to it, and handed over as written.
             // (Set either way: a group written again request by request may have set it on its first try.)
+            // A synchronous attempt's job is the waiting request's to send: not the lane's.
+            jobs = all.Where(j => j.Job.PendingTrigger != AttemptTrigger.Sync).ToList();
             fresh = _queue.LeaseFresh(jobs, _time.GetUtcNow().UtcDateTime);
             if (toStore.Count > 0)
             {
                 await db.InsertAsync(toStore.Select(p => p.Row).ToList());
                 await db.InsertAsync(toStore.SelectMany(p => p.Row.Outcomes).ToList());
-                await db.InsertAsync(jobs.Select(j => j.Job).ToList());
+                await db.InsertAsync(all.Select(j => j.Job).ToList());
             }
             await tx.CommitAsync();
         }
@@ -173,7 +197,7 @@ public sealed class EventProcessor : IAsyncDisposable
         await _writer;
     }
 
-    private Prepared Prepare(ValidEvent e, IReadOnlyList<Webhook> candidates, DateTime now, FilterBudget budget)
+    private Prepared Prepare(ValidEvent e, IReadOnlyList<Webhook> candidates, DateTime now, FilterBudget budget, bool waiting = false)
     {
         var row = new Event
         {
@@ -199,6 +223,7 @@ public sealed class EventProcessor : IAsyncDisposable
             {
                 // The job is the fired outcome's record (Event.Outcomes).
                 var job = JobLifecycle.NewJob(new PayloadInput(Guid.Empty, w, e.Type, e.Action, e.Kapp, e.Form, e.OccurredAt, e.Context), decision.Url!, now, row.Id);
+                if (waiting && w.Synchronous) job.PendingTrigger = AttemptTrigger.Sync;
                 jobs.Add(new LeasedJob(job, w));
                 jobRefs.Add(new JobRef(job.Id, w.Name, "pending"));
                 continue;

@@ -15,13 +15,15 @@ public static class EventsApi
         var group = app.MapGroup("/api/v1/events").RequireAuthorization(Policies.ApiEvents)
             .WithTags("Events").WithProblems(400, 401, 403, 413, 415, 429);
         group.MapPost("/", PostAsync).WithJsonBody<EventInput>()
-            .WithSummary("Post one platform event").WithDescription("Validates the event, decides which webhooks fire and queues their deliveries (API.md, \"Events in\").");
+            .WithSummary("Post one platform event")
+            .WithDescription("Validates the event, decides which webhooks fire and queues their deliveries (API.md, \"Events in\"). With 'Prefer: wait=N' " +
+                "(N ≤ 10 s) the synchronous webhooks are delivered at once and the 200 carries their replies and the combined verdict.");
         group.MapPost("/batch", PostBatchAsync).WithJsonBody<EventInput[]>()
             .WithSummary("Post a batch of events").WithDescription("Each valid event is accepted and each invalid one reported at its index; 400 only when none is valid.");
         return app;
     }
 
-    public static async Task<Results<Accepted<EventReply>, ValidationProblem, ProblemHttpResult>> PostAsync(HttpRequest request, EventProcessor processor,
+    public static async Task<Results<Accepted<EventReply>, Ok<SyncEventReply>, ValidationProblem, ProblemHttpResult>> PostAsync(HttpRequest request, EventProcessor processor,
         IOptions<EventsOptions> options, TimeProvider time, CancellationToken ct)
     {
         var (body, error) = await RequestBody.ReadDocumentAsync(request, options.Value.MaxBodyBytes, ct);
@@ -39,8 +41,51 @@ public static class EventsApi
                 Rejected(1);
                 return Problems.Validation(invalid.Errors, invalid.Detail, "Invalid event");
             }
+            if (PreferredWait(request, options.Value) is { } wait)
+            {
+                request.HttpContext.Response.Headers["Preference-Applied"] = $"wait={wait.TotalSeconds:0}";
+                return TypedResults.Ok(await WaitForRepliesAsync(processor, valid!, wait, ct));
+            }
             return TypedResults.Accepted((string?)null, await processor.ProcessAsync(valid!, ct));
         }
+    }
+
+    /// <summary>The most a caller may wait for synchronous replies.</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// <c>Prefer: wait=N</c> (RFC 7240; among other preferences, in any header line): N seconds, at most 10; a wait
+    /// without a usable number means <c>Events:SyncTimeoutSeconds</c>. Null without it.
+    /// </summary>
+    internal static TimeSpan? PreferredWait(HttpRequest request, EventsOptions options)
+    {
+        foreach (var line in request.Headers["Prefer"])
+        {
+            foreach (var preference in (line ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                var token = preference.Split(';', 2)[0].Split('=', 2);
+                if (!token[0].Trim().Equals("wait", StringComparison.OrdinalIgnoreCase)) continue;
+                var seconds = token.Length == 2 && double.TryParse(token[1].Trim().Trim('"'), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
+                    ? n : Math.Max(1, options.SyncTimeoutSeconds);
+                return TimeSpan.FromSeconds(Math.Min(seconds, MaxWait.TotalSeconds));
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The event accepted, its synchronous webhooks attempted within <paramref name="wait"/>, their replies read and combined.</summary>
+    private static async Task<SyncEventReply> WaitForRepliesAsync(EventProcessor processor, ValidEvent e, TimeSpan wait, CancellationToken ct)
+    {
+        var (reply, attempts) = await processor.ProcessWaitingAsync(e, wait, ct);
+        // Each attempt's timeout is the deadline; recording it takes a moment more. Past that, the answer goes without it.
+        var all = Task.WhenAll(attempts.Select(a => a.Attempt));
+        await Task.WhenAny(all, Task.Delay(wait + TimeSpan.FromSeconds(2), CancellationToken.None));
+        var responses = attempts.Select(a => a.Attempt.IsCompletedSuccessfully
+                ? SyncReplies.Read(a.Webhook, a.JobId, a.Attempt.Result, waitedOut: false)
+                : SyncReplies.Read(a.Webhook, a.JobId, null, waitedOut: !a.Attempt.IsCompleted || a.Attempt.IsFaulted))
+            .OrderBy(r => r.Webhook, StringComparer.OrdinalIgnoreCase).ToList();
+        _ = all.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted); // a failed write was already reported
+        return new SyncEventReply(reply.EventId, reply.Jobs, reply.Skipped, reply.Duplicate, responses, SyncReplies.Combine(responses));
     }
 
     /// <summary>A rejected event's type and action are whatever was posted; they are not labels (they could be anything).</summary>

@@ -120,6 +120,7 @@ public static class PayloadBuilder
         ("User", "Logout") => "logout",
         ("User", "Updated") => "edit_user_credentials",
         ("Submission" or "Datastore Submission", "Submitted") => string.IsNullOrEmpty(form) ? "form_submitted" : $"form_submit_{form}",
+        ("Submission" or "Datastore Submission", "Preprocess") => string.IsNullOrEmpty(form) ? "form_preprocess" : $"form_preprocess_{form}",
         ("Submission" or "Datastore Submission", "Status Changed") => "status_update",
         _ => Snake(type) + "_" + Snake(action),
     };

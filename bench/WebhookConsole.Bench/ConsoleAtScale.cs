@@ -109,7 +109,7 @@ public static class ConsoleAtScale
     {
         public void Enqueue(IReadOnlyCollection<Guid> jobIds) { }
         public void Schedule(Guid jobId, DateTime dueAt) { }
-        public Task<WebhookConsole.Data.Entities.JobAttempt?> AttemptNowAsync(Guid jobId, Func<CancellationToken, Task>? create, CancellationToken ct) =>
+        public Task<WebhookConsole.Data.Entities.JobAttempt?> AttemptNowAsync(Guid jobId, Func<CancellationToken, Task>? create, CancellationToken ct, TimeSpan? timeoutCap = null) =>
             Task.FromResult<WebhookConsole.Data.Entities.JobAttempt?>(null);
     }
 

@@ -51,6 +51,8 @@ public class Webhook
     public string? SigningPublicKey { get; set; }
     public bool IncludeApiEvents { get; set; }
     public bool AsyncAck { get; set; }
+    /// <summary>The platform waits for this webhook's reply (<c>Prefer: wait</c>): its attempt is made at once, within the deadline.</summary>
+    public bool Synchronous { get; set; }
     public string? CallbackSecret { get; set; }
     public int TimeoutSeconds { get; set; } = 15;
     public bool Enabled { get; set; } = true;

@@ -55,7 +55,8 @@ public class WebhookJob
     public string? StoredUrl(string sent) => sent == (OriginalUrl ?? Url) ? null : sent;
 }
 
-public enum AttemptTrigger { Schedule, Manual, Edited, Test }
+/// <summary><see cref="Sync"/>: made at once while the platform waited for the reply (<c>Prefer: wait</c>).</summary>
+public enum AttemptTrigger { Schedule, Manual, Edited, Test, Sync }
 
 /// <summary><see cref="Interrupted"/>: the lease of an attempt lapsed without a record (the console stopped); the receiver may have it.</summary>
 public enum AttemptErrorKind { Http, Timeout, Connection, Dns, Tls, Blocked, Interrupted }

@@ -258,7 +258,7 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
     /// Sends one attempt now if the job is Pending, due and free, and records it before returning (the Test
     /// button). Returns the attempt, or null when nothing was sent.
     /// </summary>
-    public async Task<JobAttempt?> AttemptNowAsync(Guid jobId, Func<CancellationToken, Task>? create, CancellationToken ct)
+    public async Task<JobAttempt?> AttemptNowAsync(Guid jobId, Func<CancellationToken, Task>? create, CancellationToken ct, TimeSpan? timeoutCap = null)
     {
         if (!_timers.TryHold(jobId)) return null;
         RecordedAttempt? recorded = null;
@@ -268,7 +268,7 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
             if (create is not null) await create(ct);
             var leased = await _store.LeaseAsync([jobId], null, ct);
             if (leased.Count == 0) return null;
-            var result = await _sender.SendAsync(leased[0].Job, leased[0].Webhook, ct);
+            var result = await _sender.SendAsync(leased[0].Job, leased[0].Webhook, ct, timeoutCap);
             recorded = (await _store.RecordAsync([(leased[0], result)]))[0];
             return recorded.Attempt;
         }

@@ -27,9 +27,10 @@ public interface IDeliveryQueue
     /// <summary>
     /// Sends one attempt of the job now, if it is Pending, due and free, and returns it once recorded (the Test
     /// button); null when nothing was sent. <paramref name="create"/>, when given, writes the job while the queue
-    /// already holds its id, so the queue's own poll cannot take a just-written job up first.
+    /// already holds its id, so the queue's own poll cannot take a just-written job up first. <paramref name="timeoutCap"/>
+    /// shortens the webhook's timeout (a synchronous reply's deadline).
     /// </summary>
-    Task<Data.Entities.JobAttempt?> AttemptNowAsync(Guid jobId, Func<CancellationToken, Task>? create, CancellationToken ct);
+    Task<Data.Entities.JobAttempt?> AttemptNowAsync(Guid jobId, Func<CancellationToken, Task>? create, CancellationToken ct, TimeSpan? timeoutCap = null);
 
     /// <summary>Jobs just committed with a lease for this process; their first attempt needs no read and no lease write.</summary>
     void EnqueueFresh(IReadOnlyList<LeasedJob> jobs) => Enqueue(jobs.Select(j => j.Job.Id).ToList());

@@ -33,13 +33,14 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<Dispatch
     /// holds that context (a fresh job), so a trace follows an event from its POST to each attempt; the HttpClient span
     /// of the send is its child.
     /// </summary>
-    public async Task<SendResult> SendAsync(WebhookJob job, Webhook webhook, CancellationToken ct)
+    /// <param name="timeoutCap">A shorter limit than the webhook's timeout: a synchronous reply's deadline.</param>
+    public async Task<SendResult> SendAsync(WebhookJob job, Webhook webhook, CancellationToken ct, TimeSpan? timeoutCap = null)
     {
         using var activity = ConsoleTelemetry.Source.StartActivity("webhook attempt", ActivityKind.Internal, job.Origin);
         activity?.SetTag("webhookconsole.job.id", job.Id.ToString());
         activity?.SetTag("webhookconsole.webhook.id", webhook.Id.ToString());
         activity?.SetTag("webhookconsole.attempt", job.AttemptCount + 1);
-        var result = await SendCoreAsync(job, webhook, ct);
+        var result = await SendCoreAsync(job, webhook, ct, timeoutCap);
         if (activity is not null)
         {
             if (result.StatusCode is { } status) activity.SetTag("http.response.status_code", status);
@@ -49,7 +50,7 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<Dispatch
         return result;
     }
 
-    private async Task<SendResult> SendCoreAsync(WebhookJob job, Webhook webhook, CancellationToken ct)
+    private async Task<SendResult> SendCoreAsync(WebhookJob job, Webhook webhook, CancellationToken ct, TimeSpan? timeoutCap)
     {
         var started = time.GetUtcNow();
         // Encoded once: the signature is over exactly the bytes sent.
@@ -61,6 +62,12 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<Dispatch
         var requestHeaders = job.RequestHeaders.Concat(signed.Headers).ToList();
         var watch = Stopwatch.StartNew();
         var timeout = TimeSpan.FromSeconds(Math.Clamp(webhook.TimeoutSeconds, 1, 60));
+        var deadline = "";
+        if (timeoutCap is { } cap && cap < timeout)
+        {
+            timeout = cap < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : cap;
+            deadline = " (the synchronous reply's deadline)";
+        }
         using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeoutCts.CancelAfter(timeout);
 
@@ -92,7 +99,7 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<Dispatch
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                return Result(AttemptErrorKind.Timeout, $"Timeout after {timeout.TotalSeconds:0} s while reading the response");
+                return Result(AttemptErrorKind.Timeout, $"Timeout after {timeout.TotalSeconds:0.#} s{deadline} while reading the response");
             }
             catch (IOException ex)
             {
@@ -101,7 +108,7 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<Dispatch
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return Result(AttemptErrorKind.Timeout, $"Timeout after {timeout.TotalSeconds:0} s");
+            return Result(AttemptErrorKind.Timeout, $"Timeout after {timeout.TotalSeconds:0.#} s{deadline}");
         }
         catch (HttpRequestException ex)
         {

@@ -29,6 +29,7 @@ public sealed class WebhookForm
     public DateTime? PreviousValidUntil { get; set; }
     public bool IncludeApiEvents { get; set; }
     public bool AsyncAck { get; set; }
+    public bool Synchronous { get; set; }
     public string? CallbackSecret { get; set; }
     public int TimeoutSeconds { get; set; } = 15;
     public bool Enabled { get; set; } = true;
@@ -55,6 +56,7 @@ public sealed class WebhookForm
         HasSecret = w.HasSecret,
         IncludeApiEvents = w.IncludeApiEvents,
         AsyncAck = w.AsyncAck,
+        Synchronous = w.Synchronous,
         CallbackSecret = w.CallbackSecret,
         TimeoutSeconds = w.TimeoutSeconds,
         Enabled = w.Enabled,
@@ -78,6 +80,7 @@ public sealed class WebhookForm
         Signing = new SigningInput(EnumNames.Format(SigningScheme), NewSecret ?? (creating ? "" : null)),
         IncludeApiEvents = IncludeApiEvents,
         AsyncAck = AsyncAck,
+        Synchronous = Synchronous,
         Enabled = Enabled,
         TimeoutSeconds = TimeoutSeconds,
         Version = creating ? null : Version,

@@ -233,6 +233,7 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         generated = SigningRules.Apply(w, i.Signing, creating, errors);
         if (i.IncludeApiEvents is { } api) w.IncludeApiEvents = api;
         if (i.AsyncAck is { } ack) w.AsyncAck = ack;
+        if (i.Synchronous is { } synchronous) w.Synchronous = synchronous;
         if (w.AsyncAck && w.CallbackSecret is null) w.CallbackSecret = SigningSecrets.NewCallbackSecret();
         if (i.TimeoutSeconds is { } timeout) w.TimeoutSeconds = timeout;
         else if (creating) w.TimeoutSeconds = 15;

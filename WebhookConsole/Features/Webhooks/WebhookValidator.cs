@@ -95,6 +95,12 @@ public sealed partial class WebhookValidator(IFilterEvaluator filters)
 
         ValidateSecret(w.SigningScheme, w.SigningSecret, Add);
 
+        if (w.Synchronous && !EventCatalog.WaitsForReply(w.Type, w.Event))
+        {
+            Add("synchronous", $"Only webhooks of the events a platform waits on may be synchronous: {EventCatalog.WaitingEvents}.");
+        }
+        if (w.Synchronous && w.AsyncAck) Add("synchronous", "A synchronous webhook answers at once; it cannot also acknowledge asynchronously.");
+
         if (w.TimeoutSeconds is < 1 or > 60) Add("timeoutSeconds", "The timeout is between 1 and 60 seconds.");
 
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());

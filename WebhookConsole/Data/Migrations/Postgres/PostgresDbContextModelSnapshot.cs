@@ -681,6 +681,9 @@ namespace WebhookConsole.Data.Migrations.Postgres
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)");
 
+                    b.Property<bool>("Synchronous")
+                        .HasColumnType("boolean");
+
                     b.Property<int>("TimeoutSeconds")
                         .HasColumnType("integer");
 

@@ -665,6 +665,9 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Synchronous")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("TimeoutSeconds")
                         .HasColumnType("INTEGER");
 

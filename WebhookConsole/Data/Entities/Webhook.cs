@@ -53,6 +53,10 @@ public class Webhook
     public bool AsyncAck { get; set; }
     /// <summary>The platform waits for this webhook's reply (<c>Prefer: wait</c>): its attempt is made at once, within the deadline.</summary>
     public bool Synchronous { get; set; }
+    /// <summary>Deliveries a second at most (0: no limit), so a fragile receiver is not flooded; past it they wait their turn.</summary>
+    public int MaxDeliveriesPerSecond { get; set; }
+    /// <summary>Deliveries in flight at once at most (0: no limit).</summary>
+    public int MaxConcurrentDeliveries { get; set; }
     public string? CallbackSecret { get; set; }
     public int TimeoutSeconds { get; set; } = 15;
     public bool Enabled { get; set; } = true;

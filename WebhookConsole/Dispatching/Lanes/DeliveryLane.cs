@@ -17,7 +17,7 @@ namespace WebhookConsole.Dispatching.Lanes;
 /// goes to the <see cref="AttemptRecorder"/> when that send ends, so one slow receiver delays nobody else.
 /// Periodic and bulk work runs on the durable lane (Hangfire on SQLite, see <see cref="DurableLane"/>).
 /// </summary>
-public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
+public sealed partial class DeliveryLane : BackgroundService, IDeliveryQueue
 {
     /// <summary>A fresh job's lease must outlast the attempt by this much; otherwise it is leased anew from the database.</summary>
     private static readonly TimeSpan FreshLeaseReserve = TimeSpan.FromSeconds(5);
@@ -216,7 +216,7 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
         }
         var sending = leased.Select(l => l.Job.Id).ToHashSet();
         _timers.GiveBack(due.Where(id => !sending.Contains(id)), Now);
-        foreach (var job in leased) _ = SendAsync(job);
+        foreach (var job in await WithinLimitsAsync(leased, ct)) _ = SendAsync(job);
     }
 
     private async Task SendAsync(LeasedJob job)
@@ -231,10 +231,12 @@ public sealed class DeliveryLane : BackgroundService, IDeliveryQueue
             }
             finally
             {
-                // The next send need not wait for this one's record.
+                // The next send need not wait for this one's record (nor the webhook's next parked job).
                 _timers.SendEnded();
+                SendOfWebhookEnded(job.Webhook.Id);
                 Wake();
             }
+            NoteRetryAfter(job.Webhook.Id, result);
             var recorded = await _recorder.RecordAsync(job, result);
             next = recorded.NextAttemptAt;
         }

@@ -17,6 +17,8 @@ internal sealed class LaneTimers(int maxSends, int freshLimit)
     /// <summary>Jobs asked for while busy: due now once their attempt is recorded.</summary>
     private readonly HashSet<Guid> _again = [];
     private readonly Dictionary<Guid, LeasedJob> _fresh = [];
+    /// <summary>Jobs waiting for a send of their webhook to end (its concurrency limit): the poll leaves them alone.</summary>
+    private readonly HashSet<Guid> _parked = [];
     private int _taken;
 
     public int FreshCapacity
@@ -57,7 +59,7 @@ internal sealed class LaneTimers(int maxSends, int freshLimit)
         {
             foreach (var job in due)
             {
-                if (_waiting.ContainsKey(job.Id) || _busy.Contains(job.Id)) continue;
+                if (_waiting.ContainsKey(job.Id) || _busy.Contains(job.Id) || _parked.Contains(job.Id)) continue;
                 // A leased job is free just after its lease ends.
                 var at = job.LeaseUntil is { } lease && lease > job.NextAttemptAt ? lease.AddMilliseconds(1) : job.NextAttemptAt!.Value;
                 Add(job.Id, at);
@@ -130,6 +132,25 @@ internal sealed class LaneTimers(int maxSends, int freshLimit)
         }
     }
 
+    /// <summary>
+    /// Jobs taken but held back by their webhook's limits: their slots and busy marks are given back, and each waits
+    /// for its time (a parked one, with no time, is added again when a send of its webhook ends).
+    /// </summary>
+    public void Defer(IEnumerable<(Guid Id, DateTime? At)> jobs, DateTime now)
+    {
+        lock (_lock)
+        {
+            foreach (var (id, at) in jobs)
+            {
+                _fresh.Remove(id); // its lease was given back: the database row is what counts now
+                Release(id, now);
+                _taken--;
+                if (at is { } due) Add(id, due);
+                else _parked.Add(id);
+            }
+        }
+    }
+
     public void SendEnded()
     {
         lock (_lock) _taken--;
@@ -164,6 +185,7 @@ internal sealed class LaneTimers(int maxSends, int freshLimit)
     /// <summary>Under the lock. An earlier time wins; a busy job is asked for again when it is done.</summary>
     private void Add(Guid id, DateTime due)
     {
+        _parked.Remove(id);
         if (_busy.Contains(id))
         {
             _again.Add(id);

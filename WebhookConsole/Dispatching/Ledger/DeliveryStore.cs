@@ -107,6 +107,16 @@ public sealed class DeliveryStore(
         return leased;
     }
 
+    /// <summary>Gives back the leases of jobs this process took but will send later (a webhook's limit); they are not attempts.</summary>
+    public async Task ReleaseLeasesAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct = default)
+    {
+        if (ids.Count == 0) return;
+        var now = time.GetUtcNow().UtcDateTime;
+        using var _ = await gate.EnterAsync(ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.WebhookJobs.Where(j => ids.Contains(j.Id) && j.LeaseUntil != null).ExecuteUpdateAsync(s => JobLifecycle.ReleaseLease(s, now), ct);
+    }
+
     private static readonly string[] LeaseColumns =
         [nameof(WebhookJob.LeaseUntil), nameof(WebhookJob.AttemptCount), nameof(WebhookJob.Summary), nameof(WebhookJob.UpdatedAt)];
 

@@ -89,6 +89,14 @@ public static class JobLifecycle
     }
 
     /// <summary>
+    /// Leases given back unused (the webhook's limits made the job wait its turn): the jobs stay Pending and due, free
+    /// for the next lease, with no attempt to count.
+    /// </summary>
+    public static void ReleaseLease(UpdateSettersBuilder<WebhookJob> s, DateTime now) => s
+        .SetProperty(j => j.LeaseUntil, (DateTime?)null)
+        .SetProperty(j => j.UpdatedAt, now);
+
+    /// <summary>
     /// A lease that lapsed without a record: the attempt it stands for counts, of unknown outcome, and the job stays
     /// Pending to be sent again at once.
     /// </summary>

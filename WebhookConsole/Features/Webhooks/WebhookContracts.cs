@@ -25,6 +25,10 @@ public sealed record WebhookInput
     public bool? AsyncAck { get; init; }
     /// <summary>The platform waits for the reply (<c>Prefer: wait</c>); only for the events it waits on.</summary>
     public bool? Synchronous { get; init; }
+    /// <summary>Deliveries a second at most; 0: no limit.</summary>
+    public int? MaxDeliveriesPerSecond { get; init; }
+    /// <summary>Deliveries in flight at once at most; 0: no limit.</summary>
+    public int? MaxConcurrentDeliveries { get; init; }
     public bool? Enabled { get; init; }
     public int? TimeoutSeconds { get; init; }
     /// <summary>The version the writer last read; a stale one is refused instead of overwriting.</summary>
@@ -62,14 +66,15 @@ public sealed record WebhookView(
     Guid Id, string Name, string Scope, string? Kapp, string Type, string Event, string? Form, string Filter, string Url,
     List<HeaderView> Headers, string PayloadFormat, Dictionary<string, string> FieldAliases, SigningView Signing,
     bool HasSecret, bool IncludeApiEvents, bool AsyncAck, string? CallbackSecret, bool Enabled, int TimeoutSeconds,
-    int ConsecutiveFailures, string? DisabledReason, DateTime CreatedAt, string? CreatedBy, DateTime UpdatedAt, string? UpdatedBy, long Version, bool Synchronous)
+    int ConsecutiveFailures, string? DisabledReason, DateTime CreatedAt, string? CreatedBy, DateTime UpdatedAt, string? UpdatedBy, long Version, bool Synchronous,
+    int MaxDeliveriesPerSecond, int MaxConcurrentDeliveries)
 {
     /// <summary>The view of a stored webhook; the callback secret is given in plain (only Admins and webhook keys read webhooks).</summary>
     public static WebhookView From(Webhook w, string? callbackSecret) => new(
         w.Id, w.Name, w.Scope.ToString(), w.Scope == WebhookScope.Kapp ? w.Kapp : null, w.Type, w.Event, w.Form, w.Filter, w.Url,
         w.Headers.Select(HeaderView.From).ToList(), EnumNames.Format(w.PayloadFormat), new(w.FieldAliases), SigningView.From(w, DateTime.UtcNow),
         w.SigningSecret is { Length: > 0 }, w.IncludeApiEvents, w.AsyncAck, w.AsyncAck ? callbackSecret : null, w.Enabled, w.TimeoutSeconds,
-        w.ConsecutiveFailures, w.DisabledReason, w.CreatedAt, w.CreatedBy, w.UpdatedAt, w.UpdatedBy, w.Version, w.Synchronous);
+        w.ConsecutiveFailures, w.DisabledReason, w.CreatedAt, w.CreatedBy, w.UpdatedAt, w.UpdatedBy, w.Version, w.Synchronous, w.MaxDeliveriesPerSecond, w.MaxConcurrentDeliveries);
 }
 
 public sealed record WebhookQuery(

@@ -30,6 +30,8 @@ public sealed class WebhookForm
     public bool IncludeApiEvents { get; set; }
     public bool AsyncAck { get; set; }
     public bool Synchronous { get; set; }
+    public int MaxDeliveriesPerSecond { get; set; }
+    public int MaxConcurrentDeliveries { get; set; }
     public string? CallbackSecret { get; set; }
     public int TimeoutSeconds { get; set; } = 15;
     public bool Enabled { get; set; } = true;
@@ -57,6 +59,8 @@ public sealed class WebhookForm
         IncludeApiEvents = w.IncludeApiEvents,
         AsyncAck = w.AsyncAck,
         Synchronous = w.Synchronous,
+        MaxDeliveriesPerSecond = w.MaxDeliveriesPerSecond,
+        MaxConcurrentDeliveries = w.MaxConcurrentDeliveries,
         CallbackSecret = w.CallbackSecret,
         TimeoutSeconds = w.TimeoutSeconds,
         Enabled = w.Enabled,
@@ -81,6 +85,8 @@ public sealed class WebhookForm
         IncludeApiEvents = IncludeApiEvents,
         AsyncAck = AsyncAck,
         Synchronous = Synchronous,
+        MaxDeliveriesPerSecond = MaxDeliveriesPerSecond,
+        MaxConcurrentDeliveries = MaxConcurrentDeliveries,
         Enabled = Enabled,
         TimeoutSeconds = TimeoutSeconds,
         Version = creating ? null : Version,

@@ -234,6 +234,8 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         if (i.IncludeApiEvents is { } api) w.IncludeApiEvents = api;
         if (i.AsyncAck is { } ack) w.AsyncAck = ack;
         if (i.Synchronous is { } synchronous) w.Synchronous = synchronous;
+        if (i.MaxDeliveriesPerSecond is { } rate) w.MaxDeliveriesPerSecond = rate;
+        if (i.MaxConcurrentDeliveries is { } concurrent) w.MaxConcurrentDeliveries = concurrent;
         if (w.AsyncAck && w.CallbackSecret is null) w.CallbackSecret = SigningSecrets.NewCallbackSecret();
         if (i.TimeoutSeconds is { } timeout) w.TimeoutSeconds = timeout;
         else if (creating) w.TimeoutSeconds = 15;

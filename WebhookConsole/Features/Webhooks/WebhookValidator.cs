@@ -102,6 +102,8 @@ public sealed partial class WebhookValidator(IFilterEvaluator filters)
         if (w.Synchronous && w.AsyncAck) Add("synchronous", "A synchronous webhook answers at once; it cannot also acknowledge asynchronously.");
 
         if (w.TimeoutSeconds is < 1 or > 60) Add("timeoutSeconds", "The timeout is between 1 and 60 seconds.");
+        if (w.MaxDeliveriesPerSecond is < 0 or > 10_000) Add("maxDeliveriesPerSecond", "Deliveries per second are between 0 (no limit) and 10,000.");
+        if (w.MaxConcurrentDeliveries is < 0 or > 256) Add("maxConcurrentDeliveries", "Deliveries at once are between 0 (no limit) and 256.");
 
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
     }

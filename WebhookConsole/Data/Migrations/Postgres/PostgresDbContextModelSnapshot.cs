@@ -642,6 +642,12 @@ namespace WebhookConsole.Data.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<int>("MaxConcurrentDeliveries")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("MaxDeliveriesPerSecond")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)

@@ -626,6 +626,12 @@ namespace WebhookConsole.Data.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("MaxConcurrentDeliveries")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MaxDeliveriesPerSecond")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)

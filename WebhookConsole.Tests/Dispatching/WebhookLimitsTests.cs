@@ -56,6 +56,9 @@ public class WebhookLimiterTests
         Assert.Equal(T0.AddSeconds(5), limiter.TryStart(Guid.NewGuid(), w, T0.AddSeconds(1)).RetryAt);
         Assert.True(limiter.TryStart(Guid.NewGuid(), w, T0.AddSeconds(5)).Allowed);
         Assert.True(limiter.TryStart(Guid.NewGuid(), Hook(), T0).Allowed); // another webhook
+        // The job that got the 429 is due at its own Retry-After time: the pause does not hold it a second time.
+        limiter.SlowDown(w.Id, T0.AddSeconds(20));
+        Assert.True(limiter.TryStart(Guid.NewGuid(), w, T0.AddSeconds(10), ownRetryAfter: true).Allowed);
     }
 }
 
@@ -137,6 +140,27 @@ public class WebhookLimitsTests(DeliveryFactory factory) : IClassFixture<Deliver
         // Ten at 5 a second: nine gaps of 200 ms.
         var span = times[^1] - times[0];
         Assert.True(span >= TimeSpan.FromSeconds(1.5), $"10 deliveries at 5/s arrived within {span.TotalSeconds:0.00} s");
+    }
+
+    [Fact]
+    public async Task A_limit_set_by_a_later_change_applies_to_events_posted_in_a_batch()
+    {
+        var arrivals = new ConcurrentQueue<DateTime>();
+        var url = _receiver.On("/paced-later", (ctx, _) =>
+        {
+            arrivals.Enqueue(DateTime.UtcNow);
+            ctx.Response.StatusCode = 200;
+            return Task.CompletedTask;
+        });
+        var webhook = await CreateAsync(url);
+        var api = await factory.CreateApiClientAsync(ApiScopes.WebhooksManage, ApiScopes.EventsWrite);
+        var put = await api.PutAsJsonAsync($"/api/v1/webhooks/{webhook.Id}", new { maxDeliveriesPerSecond = 5 });
+        Assert.Equal(5, JsonNode.Parse(await put.Content.ReadAsStringAsync())!["maxDeliveriesPerSecond"]!.GetValue<int>());
+        var batch = Enumerable.Range(0, 10).Select(i => new { type = "Submission", action = "Submitted", kapp = webhook.Kapp, context = new { submission = new { values = new { N = i } } } });
+        (await api.PostAsJsonAsync("/api/v1/events/batch", batch)).EnsureSuccessStatusCode();
+        await Eventually.WaitAsync(() => Task.FromResult(arrivals.Count), n => n >= 10, TimeSpan.FromSeconds(20), "ten deliveries");
+        var times = arrivals.OrderBy(t => t).ToList();
+        Assert.True(times[^1] - times[0] >= TimeSpan.FromSeconds(1.5), $"10 deliveries at 5/s arrived within {(times[^1] - times[0]).TotalSeconds:0.00} s");
     }
 
     [Fact]

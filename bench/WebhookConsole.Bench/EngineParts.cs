@@ -11,6 +11,7 @@ namespace WebhookConsole.Bench;
 
 public sealed record RetryLatenessResult(double P50, double P99, int Jobs, int Retried);
 public sealed record SoakResult(double SlopeMbPerMin, double PeakMb, double StartMb, double EndMb, double AfterLoadMb, long Sent, long Delivered, double P99Ms);
+public sealed record LimitResult(double LimitedPerSec, double FreePerSec, int Events, int LimitedArrived, int FreeArrived);
 public sealed record CrashResult(int Jobs, int Delivered, int Twice, int KilledAt, int RecordedAtKill = 0)
 {
     public double Percent => Jobs == 0 ? double.NaN : Math.Round(100.0 * Twice / Jobs, 2);
@@ -63,6 +64,42 @@ public static class EngineParts
         return sorted.Count == 0
             ? new RetryLatenessResult(double.NaN, double.NaN, jobs, 0)
             : new RetryLatenessResult(Math.Round(sorted[sorted.Count / 2], 1), Math.Round(sorted[Math.Min(sorted.Count - 1, sorted.Count * 99 / 100)], 1), jobs, sorted.Count);
+    }
+
+    /// <summary>
+    /// Two webhooks on the same events: one limited to <paramref name="rate"/> deliveries a second, one without a limit.
+    /// The limited one's rate is measured at its receiver over its whole run; the free one's, from the first arrival to
+    /// its last (it must not wait behind the limited one).
+    /// </summary>
+    public static async Task<LimitResult> LimitsAsync(string appDll, string work, int port, int events, int rate)
+    {
+        var limited = new ConcurrentQueue<long>();
+        var free = new ConcurrentQueue<long>();
+        await using var receiver = await Receiver.StartAsync(async ctx =>
+        {
+            await ctx.Request.Body.CopyToAsync(Stream.Null);
+            (ctx.Request.Path.StartsWithSegments("/limited") ? limited : free).Enqueue(Stopwatch.GetTimestamp());
+            ctx.Response.StatusCode = 200;
+        });
+        await using var app = await ConsoleProcess.StartAsync(appDll, Path.Combine(work, "limits.db"), port);
+        using var api = app.CreateClient();
+        var limitedId = await BenchEvents.CreateWebhookAsync(api, "Limited", "limits", "true", receiver.Url + "/limited");
+        await BenchEvents.CreateWebhookAsync(api, "Free", "limits", "true", receiver.Url + "/free");
+        (await api.PutAsync($"/api/v1/webhooks/{limitedId}", BenchEvents.Json(new JsonObject { ["maxDeliveriesPerSecond"] = rate }))).EnsureSuccessStatusCode();
+        foreach (var chunk in Enumerable.Range(0, events).Chunk(500))
+        {
+            var body = new JsonArray(chunk.Select(i => (JsonNode)BenchEvents.Event("limits", i, "limits")).ToArray()).ToJsonString();
+            using var response = await api.PostAsync("/api/v1/events/batch", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            response.EnsureSuccessStatusCode();
+        }
+        var deadline = TimeSpan.FromSeconds(events / (double)rate * 2 + 30);
+        for (var wait = Stopwatch.StartNew(); (limited.Count < events || free.Count < events) && wait.Elapsed < deadline;) await Task.Delay(100);
+        static double Rate(ConcurrentQueue<long> arrivals)
+        {
+            var times = arrivals.Order().ToList();
+            return times.Count < 2 ? double.NaN : Math.Round((times.Count - 1) / Stopwatch.GetElapsedTime(times[0], times[^1]).TotalSeconds, 1);
+        }
+        return new LimitResult(Rate(limited), Rate(free), events, limited.Count, free.Count);
     }
 
     /// <summary>

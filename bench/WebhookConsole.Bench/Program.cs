@@ -94,12 +94,17 @@ if (options.Runs("console"))
 
 var retry = new RetryLatenessResult(double.NaN, double.NaN, 0, 0);
 var crash = new CrashResult(0, 0, 0, 0);
+var limits = new LimitResult(double.NaN, double.NaN, 0, 0, 0);
 if (options.Runs("engine"))
 {
     var retryJobs = options.Quick ? 500 : 2_000;
     Step($"(7) engine: retry lateness ({retryJobs:N0} deliveries answered 429 with Retry-After: 7, then 200)");
     retry = await EngineParts.RetryLatenessAsync(appDll, work.FullName, FreePort(), retryJobs);
     Step($"    p50 {retry.P50} ms, p99 {retry.P99} ms after due ({retry.Retried:N0} of {retry.Jobs:N0} retried)");
+    var limitEvents = options.Quick ? 500 : 1_500;
+    Step($"(7) engine: {limitEvents:N0} events, each to a webhook limited to 50/s and to one without a limit");
+    limits = await EngineParts.LimitsAsync(appDll, work.FullName, FreePort(), limitEvents, 50);
+    Step($"    limited: {limits.LimitedPerSec}/s ({limits.LimitedArrived:N0} of {limits.Events:N0}); unlimited: {limits.FreePerSec}/s ({limits.FreeArrived:N0})");
     Step("(7) engine: SIGKILL halfway through a burst of 5,000 deliveries, restart");
     crash = await EngineParts.CrashDuplicatesAsync(appDll, work.FullName, FreePort(), 5_000);
     Step($"    killed at {crash.KilledAt:N0} arrived, {crash.RecordedAtKill:N0} recorded; {crash.Delivered:N0} of {crash.Jobs:N0} delivered, {crash.Twice:N0} twice ({crash.Percent} %)");
@@ -165,6 +170,7 @@ var results = new JsonObject
     },
     ["retryLatenessMs"] = new JsonObject { ["p50"] = Num(retry.P50), ["p99"] = Num(retry.P99) },
     ["crashDuplicatesPercent"] = Num(crash.Percent),
+    ["limitedWebhookPerSec"] = new JsonObject { ["limited"] = Num(limits.LimitedPerSec), ["unlimited"] = Num(limits.FreePerSec), ["limit"] = 50 },
     ["soakMinutes"] = options.SoakMinutes,
     ["soakRssSlopeMbPerMin"] = Num(soak.SlopeMbPerMin),
     ["soakPeakWorkingSetMb"] = Num(soak.PeakMb),
@@ -221,6 +227,7 @@ if (postgresConsole is { } p)
     Console.WriteLine(Row("PostgreSQL: page 50 / text search (ms)", $"{p.Page50} / {p.TextSearch}", "≤ 50 / ≤ 500", p.Page50 <= 50 && p.TextSearch <= 500));
 }
 Console.WriteLine(Row("disk per delivery, database + search (bytes)", $"{e2e.DiskBytesPerDelivery:N0}", "≤ 2,048", e2e.DiskBytesPerDelivery <= 2048));
+Console.WriteLine(Row("a webhook limited to 50/s / the unlimited one beside it (deliveries/s)", $"{limits.LimitedPerSec} / {limits.FreePerSec}", "50 ± 10 %", limits.LimitedPerSec is >= 45 and <= 55));
 Console.WriteLine(Row("retry lateness p50 / p99 (ms)", $"{retry.P50} / {retry.P99}", "p99 ≤ 1,000", retry.P99 <= 1000));
 // The bound: at most 450 of 5,000 over three kills, so 3 % a kill.
 Console.WriteLine(Row("deliveries sent twice after a kill (%)", $"{crash.Percent}", "≤ 3", crash.Percent <= 3));

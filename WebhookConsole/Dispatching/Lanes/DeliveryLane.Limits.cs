@@ -19,7 +19,7 @@ public sealed partial class DeliveryLane
         List<(Guid Id, DateTime? At)>? waiting = null;
         foreach (var job in leased)
         {
-            var decision = _limiter.TryStart(job.Job.Id, job.Webhook, now);
+            var decision = _limiter.TryStart(job.Job.Id, job.Webhook, now, ownRetryAfter: job.Job.LastStatusCode is 429 or 503);
             if (decision.Allowed) go.Add(job);
             else (waiting ??= []).Add((job.Job.Id, decision.RetryAt));
         }

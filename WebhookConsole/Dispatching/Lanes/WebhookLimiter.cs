@@ -38,7 +38,8 @@ internal sealed class WebhookLimiter
         get { lock (_lock) return _states.Values.Sum(s => s.Parked.Count); }
     }
 
-    public LimitDecision TryStart(Guid jobId, Webhook webhook, DateTime now)
+    /// <param name="ownRetryAfter">The job's own last answer was the 429/503: its retry time already honours the receiver's Retry-After, so the pause does not hold it again.</param>
+    public LimitDecision TryStart(Guid jobId, Webhook webhook, DateTime now, bool ownRetryAfter = false)
     {
         var rate = Math.Max(0, webhook.MaxDeliveriesPerSecond);
         var concurrency = Math.Max(0, webhook.MaxConcurrentDeliveries);
@@ -50,7 +51,7 @@ internal sealed class WebhookLimiter
                 _states[webhook.Id] = s = new State();
             }
             // A receiver asked for a pause (Retry-After): every job of the webhook waits for it.
-            if (s.NotBefore > now) return new(false, s.NotBefore);
+            if (s.NotBefore > now && !ownRetryAfter) return new(false, s.NotBefore);
             if (rate > 0 && !s.Reserved.Remove(jobId))
             {
                 var interval = TimeSpan.FromTicks(TimeSpan.TicksPerSecond / rate);

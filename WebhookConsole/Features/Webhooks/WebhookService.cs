@@ -274,25 +274,6 @@ public sealed class WebhookService(IDbContextFactory<AppDbContext> dbFactory, We
         JsonSerializer.Deserialize<Webhook>(JsonSerializer.Serialize(w))!;
 
     /// <summary>The audited fields of a webhook, as text, with secrets masked.</summary>
-    internal static Dictionary<string, string?> Snapshot(Webhook w) => new()
-    {
-        ["name"] = w.Name,
-        ["scope"] = w.Scope.ToString(),
-        ["kapp"] = w.Scope == WebhookScope.Kapp ? w.Kapp : null,
-        ["type"] = w.Type,
-        ["event"] = w.Event,
-        ["form"] = w.Form,
-        ["filter"] = w.Filter,
-        ["url"] = w.Url,
-        ["headers"] = w.Headers.Count == 0 ? null : string.Join("; ", w.Headers.Select(h => h.Secret ? $"{h.Name}: {AuditLog.MaskSecret(h.Value) ?? "(empty)"}" : $"{h.Name}: {h.Value}")),
-        ["payloadFormat"] = EnumNames.Format(w.PayloadFormat),
-        ["fieldAliases"] = w.FieldAliases.Count == 0 ? null : string.Join(", ", w.FieldAliases.OrderBy(a => a.Key).Select(a => $"{a.Key} → {a.Value}")),
-        ["signing.scheme"] = EnumNames.Format(w.SigningScheme),
-        ["signing.secret"] = AuditLog.MaskSecret(w.SigningSecret),
-        ["includeApiEvents"] = w.IncludeApiEvents.ToString(),
-        ["asyncAck"] = w.AsyncAck.ToString(),
-        ["callbackSecret"] = AuditLog.MaskSecret(w.CallbackSecret),
-        ["timeoutSeconds"] = w.TimeoutSeconds.ToString(),
-        ["enabled"] = w.Enabled.ToString(),
-    };
+    /// <summary>The fields as the audit log records them (also what tells a save that changes nothing).</summary>
+    internal static Dictionary<string, string?> Snapshot(Webhook w) => WebhookAudit.Snapshot(w);
 }

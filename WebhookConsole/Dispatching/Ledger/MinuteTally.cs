@@ -28,24 +28,38 @@ internal sealed class MinuteTally
     }
 
     /// <summary>
-    /// Adds the counts in the caller's transaction, one upsert per minute and webhook, in key order (instances
-    /// sharing a PostgreSQL database lock the same rows in the same order, so they wait for each other but never
-    /// deadlock).
+    /// Adds the counts in the caller's transaction: one multi-row upsert for the whole group, its rows in key order
+    /// (instances sharing a PostgreSQL database lock the same rows in the same order, so they wait for each other but
+    /// never deadlock). One statement, not one per row: it runs inside the write gate, which ingestion shares.
     /// </summary>
     public async Task WriteAsync(AppDbContext db)
     {
         if (_counts.Count == 0) return;
         // The webhook id as the provider stores it (a 16-byte blob on SQLite, uuid on PostgreSQL).
         var converter = db.Model.FindEntityType(typeof(DeliveryMinute))!.FindProperty(nameof(DeliveryMinute.WebhookId))!.GetTypeMapping().Converter;
+        var values = new System.Text.StringBuilder();
+        var parameters = new object[_counts.Count * 5];
+        var p = 0;
         foreach (var ((minute, webhookId), (succeeded, failed, retried)) in _counts)
         {
-            await db.Database.ExecuteSqlRawAsync(Upsert, minute, converter?.ConvertToProvider(webhookId) ?? webhookId, succeeded, failed, retried);
+            if (p > 0) values.Append(", ");
+            values.Append($"({{{p}}}, {{{p + 1}}}, {{{p + 2}}}, {{{p + 3}}}, {{{p + 4}}})");
+            parameters[p++] = minute;
+            parameters[p++] = converter?.ConvertToProvider(webhookId) ?? webhookId;
+            parameters[p++] = succeeded;
+            parameters[p++] = failed;
+            parameters[p++] = retried;
         }
+        // The text holds only constants and {n} placeholders; every value is a parameter.
+#pragma warning disable EF1003
+        await db.Database.ExecuteSqlRawAsync(Insert + values + Upsert, parameters);
+#pragma warning restore EF1003
     }
 
+    private const string Insert = """INSERT INTO "DeliveryMinutes" ("Minute", "WebhookId", "Succeeded", "Failed", "Retried") VALUES """;
+
     private const string Upsert = """
-        INSERT INTO "DeliveryMinutes" ("Minute", "WebhookId", "Succeeded", "Failed", "Retried") VALUES ({0}, {1}, {2}, {3}, {4})
-        ON CONFLICT ("Minute", "WebhookId") DO UPDATE SET
+         ON CONFLICT ("Minute", "WebhookId") DO UPDATE SET
             "Succeeded" = "DeliveryMinutes"."Succeeded" + excluded."Succeeded",
             "Failed" = "DeliveryMinutes"."Failed" + excluded."Failed",
             "Retried" = "DeliveryMinutes"."Retried" + excluded."Retried"

@@ -1,0 +1,105 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace WebhookConsole.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class OperatorsInterfaces : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<int>(
+                name: "MaxConcurrentDeliveries",
+                table: "Webhooks",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: 0);
+
+            migrationBuilder.AddColumn<int>(
+                name: "MaxDeliveriesPerSecond",
+                table: "Webhooks",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: 0);
+
+            migrationBuilder.AddColumn<string>(
+                name: "PreviousSigningSecret",
+                table: "Webhooks",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "PreviousSigningSecretUntil",
+                table: "Webhooks",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "SigningPublicKey",
+                table: "Webhooks",
+                type: "TEXT",
+                maxLength: 100,
+                nullable: true);
+
+            migrationBuilder.AddColumn<bool>(
+                name: "Synchronous",
+                table: "Webhooks",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: false);
+
+            migrationBuilder.CreateTable(
+                name: "DeliveryMinutes",
+                columns: table => new
+                {
+                    Minute = table.Column<long>(type: "INTEGER", nullable: false),
+                    WebhookId = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    Succeeded = table.Column<int>(type: "INTEGER", nullable: false),
+                    Failed = table.Column<int>(type: "INTEGER", nullable: false),
+                    Retried = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeliveryMinutes", x => new { x.Minute, x.WebhookId });
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeliveryMinutes_WebhookId_Minute",
+                table: "DeliveryMinutes",
+                columns: new[] { "WebhookId", "Minute" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "DeliveryMinutes");
+
+            migrationBuilder.DropColumn(
+                name: "MaxConcurrentDeliveries",
+                table: "Webhooks");
+
+            migrationBuilder.DropColumn(
+                name: "MaxDeliveriesPerSecond",
+                table: "Webhooks");
+
+            migrationBuilder.DropColumn(
+                name: "PreviousSigningSecret",
+                table: "Webhooks");
+
+            migrationBuilder.DropColumn(
+                name: "PreviousSigningSecretUntil",
+                table: "Webhooks");
+
+            migrationBuilder.DropColumn(
+                name: "SigningPublicKey",
+                table: "Webhooks");
+
+            migrationBuilder.DropColumn(
+                name: "Synchronous",
+                table: "Webhooks");
+        }
+    }
+}

@@ -33,11 +33,6 @@ internal sealed class WebhookLimiter
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, State> _states = [];
 
-    public int ParkedCount
-    {
-        get { lock (_lock) return _states.Values.Sum(s => s.Parked.Count); }
-    }
-
     /// <param name="ownRetryAfter">The job's own last answer was the 429/503: its retry time already honours the receiver's Retry-After, so the pause does not hold it again.</param>
     public LimitDecision TryStart(Guid jobId, Webhook webhook, DateTime now, bool ownRetryAfter = false)
     {

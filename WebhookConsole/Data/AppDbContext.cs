@@ -30,6 +30,13 @@ public class AppDbContext : IdentityDbContext<AppUser>, IDataProtectionKeyContex
     /// </summary>
     protected virtual bool GuidsAsBytes => true;
 
+    /// <summary>
+    /// Payload texts (bodies, event contexts) compressed against the platform's dictionary where the database keeps
+    /// them as they come (SQLite): <see cref="PayloadText"/>. PostgreSQL compresses large values itself, and its
+    /// search reads them in SQL.
+    /// </summary>
+    protected virtual bool PayloadsCompressed => true;
+
     /// <summary>The Data Protection key ring: it encrypts the secrets at rest and the sign-in cookies (back it up with the database).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Webhook> Webhooks => Set<Webhook>();
@@ -46,6 +53,26 @@ public class AppDbContext : IdentityDbContext<AppUser>, IDataProtectionKeyContex
     {
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
+        if (PayloadsCompressed)
+        {
+            // Still TEXT columns: rows written before were text, and SQLite keeps a blob in a TEXT column as it is.
+            foreach (var (entity, name) in new[]
+                     {
+                         (typeof(WebhookJob), nameof(WebhookJob.RequestBody)), (typeof(WebhookJob), nameof(WebhookJob.OriginalRequestBody)),
+                         (typeof(JobAttempt), nameof(JobAttempt.RequestBody)), (typeof(Event), nameof(Event.ContextJson)),
+                     })
+            {
+                builder.Entity(entity).Property(name).HasConversion(new PayloadTextConverter()).HasColumnType("TEXT");
+            }
+            builder.HasDbFunction(typeof(PayloadText).GetMethod(nameof(PayloadText.Text), [typeof(string)])!).HasName(PayloadText.SqlFunction);
+            builder.HasDbFunction(typeof(PayloadText).GetMethod(nameof(PayloadText.Contains), [typeof(string), typeof(string)])!).HasName(PayloadText.SqlContains);
+        }
+    }
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
+    {
+        base.OnConfiguring(optionsBuilder);
+        if (PayloadsCompressed) optionsBuilder.AddInterceptors(PayloadTextFunction.Instance);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)

@@ -14,6 +14,11 @@ public class WebhookJob
     public string EventAction { get; set; } = "";
     public string Url { get; set; } = "";
     public List<HeaderEntry> RequestHeaders { get; set; } = [];
+    /// <summary>
+    /// Stored compressed on SQLite (<see cref="Sqlite.PayloadText"/>): a query that looks inside it in SQL reads it
+    /// through <c>PayloadText.Contains(j.RequestBody, text)</c> or <c>PayloadText.Text(j.RequestBody)</c>, as do the other payload texts (original body, an edited
+    /// attempt's body, an event's context).
+    /// </summary>
     public string RequestBody { get; set; } = "";
     /// <summary>The first request, kept once an edited retry changed the URL or body.</summary>
     public string? OriginalUrl { get; set; }

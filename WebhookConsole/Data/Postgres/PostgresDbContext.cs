@@ -11,6 +11,7 @@ namespace WebhookConsole.Data.Postgres;
 public sealed class PostgresDbContext(DbContextOptions<PostgresDbContext> options) : AppDbContext(options)
 {
     protected override bool GuidsAsBytes => false;
+    protected override bool PayloadsCompressed => false;
 }
 
 /// <summary>For <c>dotnet ef migrations add … --context PostgresDbContext</c>: scaffolding needs the provider, not a server.</summary>

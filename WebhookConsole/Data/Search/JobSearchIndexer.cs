@@ -126,7 +126,7 @@ public sealed class JobSearchIndexer(IDbContextFactory<AppDbContext> dbFactory, 
             List<(long Row, string? Text)> jobs, attempts;
             using (var read = main.BeginTransaction(deferred: true))
             {
-                jobs = Read(main, read, """SELECT rowid, "Url" || ' ' || "RequestBody" FROM "WebhookJobs" WHERE rowid > $mark ORDER BY rowid LIMIT $limit""", jobMark, JobsPerSlice);
+                jobs = Read(main, read, $"""SELECT rowid, "Url" || ' ' || {PayloadText.SqlFunction}("RequestBody") FROM "WebhookJobs" WHERE rowid > $mark ORDER BY rowid LIMIT $limit""", jobMark, JobsPerSlice);
                 attempts = Read(main, read, """
                     SELECT "Id", CASE WHEN "ResponseBodyLength" > 0 THEN "ResponseBody" END FROM "JobAttempts" WHERE "Id" > $mark ORDER BY "Id" LIMIT $limit
                     """, attemptMark, AttemptsPerSlice);
@@ -169,7 +169,7 @@ public sealed class JobSearchIndexer(IDbContextFactory<AppDbContext> dbFactory, 
             command.Parameters.Clear();
             command.CommandText = """SELECT coalesce(max(rowid), 0) FROM "WebhookJobs" """;
             newestJob = (long)command.ExecuteScalar()!;
-            jobs = ReadRows(main, read, """SELECT rowid, "Url" || ' ' || "RequestBody" FROM "WebhookJobs" WHERE rowid = $row""",
+            jobs = ReadRows(main, read, $"""SELECT rowid, "Url" || ' ' || {PayloadText.SqlFunction}("RequestBody") FROM "WebhookJobs" WHERE rowid = $row""",
                 changes.Where(c => c.Kind == JobSearch.JobKind).Select(c => c.Row));
             attempts = ReadRows(main, read, """SELECT "Id", "ResponseBody" FROM "JobAttempts" WHERE "Id" = $row AND "ResponseBodyLength" > 0""",
                 changes.Where(c => c.Kind == JobSearch.AttemptKind).Select(c => c.Row));

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using WebhookConsole.Data.Entities;
+using WebhookConsole.Data.Sqlite;
 
 namespace WebhookConsole.Features.Jobs;
 
@@ -35,8 +36,11 @@ public static class JobFilter
     private const string LikeEscape = "\\";
 
     /// <param name="window">Bound a text scan to <see cref="DefaultSearchWindow"/> when no range is given.</param>
-    /// <param name="like">State the text match as <c>LIKE '%text%'</c> with an explicit escape (PostgreSQL) rather than as a substring test (SQLite's instr, case-sensitive as LIKE is on PostgreSQL).</param>
-    public static IQueryable<WebhookJob> Apply(IQueryable<WebhookJob> query, JobQuery q, DateTime now, bool window = true, bool like = false)
+    /// <param name="sqlite">
+    /// On SQLite the text match is a substring test (instr, case-sensitive as LIKE is on PostgreSQL) on the body as
+    /// text (<see cref="PayloadText"/>: stored compressed); on PostgreSQL <c>LIKE '%text%'</c> with an explicit escape.
+    /// </param>
+    public static IQueryable<WebhookJob> Apply(IQueryable<WebhookJob> query, JobQuery q, DateTime now, bool sqlite, bool window = true)
     {
         if (q.Status is { } status) query = query.Where(j => j.Status == status);
         if (q.Statuses is { Count: > 0 } statuses) query = query.Where(j => statuses.Contains(j.Status));
@@ -68,7 +72,7 @@ public static class JobFilter
                 var since = now - DefaultSearchWindow;
                 query = query.Where(j => j.CreatedAt >= since);
             }
-            if (like)
+            if (!sqlite)
             {
                 var pattern = LikePattern(text);
                 query = query.Where(j => EF.Functions.Like(j.Url, pattern, LikeEscape) || EF.Functions.Like(j.RequestBody, pattern, LikeEscape)
@@ -76,7 +80,7 @@ public static class JobFilter
             }
             else
             {
-                query = query.Where(j => j.Url.Contains(text) || j.RequestBody.Contains(text) || j.Attempts.Any(a => a.ResponseBodyLength > 0 && a.ResponseBody != null && a.ResponseBody.Contains(text)));
+                query = query.Where(j => j.Url.Contains(text) || PayloadText.Contains(j.RequestBody, text) || j.Attempts.Any(a => a.ResponseBodyLength > 0 && a.ResponseBody != null && a.ResponseBody.Contains(text)));
             }
         }
         return query;

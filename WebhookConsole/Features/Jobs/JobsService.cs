@@ -67,7 +67,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         var source = !indexed || !IsIndexedSearch(q) ? db.WebhookJobs
             : database.IsSqlite ? db.JobsMatching(JobSearch.Phrase(q.Text!.Trim())!, tailSince)
             : PostgresQueries.JobsMatching(db, q.Text!.Trim(), tailSince);
-        var query = JobFilter.Apply(source.AsNoTracking(), q, now, window: !(indexed && IsIndexedSearch(q)), like: !database.IsSqlite);
+        var query = JobFilter.Apply(source.AsNoTracking(), q, now, database.IsSqlite, window: !(indexed && IsIndexedSearch(q)));
         if (JobFilter.DecodeToken(q.PageToken) is { } after)
         {
             query = query.Where(j => j.CreatedAt < after.CreatedAt || (j.CreatedAt == after.CreatedAt && j.Id.CompareTo(after.Id) < 0));
@@ -220,7 +220,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var now = time.GetUtcNow().UtcDateTime;
-            var candidates = JobFilter.Apply(db.WebhookJobs, q, now);
+            var candidates = JobFilter.Apply(db.WebhookJobs, q, now, database.IsSqlite);
             if (afterAt is { } at) candidates = candidates.Where(j => j.CreatedAt > at || (j.CreatedAt == at && j.Id.CompareTo(afterId) > 0));
             var batch = await candidates.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).Select(j => new { j.Id, j.CreatedAt, j.Status }).Take(500).ToListAsync(ct);
             if (batch.Count == 0) break;
@@ -263,7 +263,7 @@ public sealed class JobsService(IDbContextFactory<AppDbContext> dbFactory, IDeli
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var now = time.GetUtcNow().UtcDateTime;
-            var ids = await JobFilter.Apply(db.WebhookJobs, q, now).Where(j => JobLifecycle.Abandonable.Contains(j.Status))
+            var ids = await JobFilter.Apply(db.WebhookJobs, q, now, database.IsSqlite).Where(j => JobLifecycle.Abandonable.Contains(j.Status))
                 .Select(j => j.Id).Take(500).ToListAsync(ct);
             if (ids.Count == 0) break;
             await db.WebhookJobs.Where(j => ids.Contains(j.Id)).ExecuteUpdateAsync(s => JobLifecycle.Abandon(s, null, now), ct);

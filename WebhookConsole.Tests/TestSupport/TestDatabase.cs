@@ -28,8 +28,8 @@ public sealed class TestDatabase : ITestDatabase
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
-        // The database, the search index and the Hangfire file beside it (JobSearch.IndexPath, DurableLane.StoragePath).
-        foreach (var file in new[] { _path, Path.ChangeExtension(_path, ".search.db"), Path.ChangeExtension(_path, ".hangfire.db") })
+        // The database, the search index, the Hangfire file and the outcome journal beside it (JobSearch.IndexPath, DurableLane.StoragePath, OutcomeJournal.For).
+        foreach (var file in new[] { _path, Path.ChangeExtension(_path, ".search.db"), Path.ChangeExtension(_path, ".hangfire.db"), Path.ChangeExtension(_path, ".outcomes.1"), Path.ChangeExtension(_path, ".outcomes.2") })
         {
             foreach (var suffix in new[] { "", "-wal", "-shm" })
             {

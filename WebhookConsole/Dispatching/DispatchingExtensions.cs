@@ -43,6 +43,7 @@ public static class DispatchingExtensions
         services.AddSingleton<WebhookHealth>();
         services.AddSingleton<DeliveryStore>();
         services.AddSingleton<AttemptRecorder>();
+        services.AddSingleton<JournalRecovery>();
 
         // Two lanes (ARCHITECTURE.md decision 1). Deliveries: the fast lane, in this process, driven by our
         // database (the source of truth for every delivery). Periodic and bulk work: the durable lane, Hangfire on

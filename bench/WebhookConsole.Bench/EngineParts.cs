@@ -12,7 +12,7 @@ namespace WebhookConsole.Bench;
 public sealed record RetryLatenessResult(double P50, double P99, int Jobs, int Retried);
 public sealed record SoakResult(double SlopeMbPerMin, double PeakMb, double StartMb, double EndMb, double AfterLoadMb, long Sent, long Delivered, double P99Ms);
 public sealed record LimitResult(double LimitedPerSec, double FreePerSec, int Events, int LimitedArrived, int FreeArrived);
-public sealed record CrashResult(int Jobs, int Delivered, int Twice, int KilledAt, int RecordedAtKill = 0)
+public sealed record CrashResult(int Jobs, int Delivered, int Twice, int KilledAt, int RecordedAtKill = 0, int FromJournal = 0)
 {
     public double Percent => Jobs == 0 ? double.NaN : Math.Round(100.0 * Twice / Jobs, 2);
 }
@@ -165,7 +165,17 @@ public static class EngineParts
             for (var wait = Stopwatch.StartNew(); arrivals.Count < jobs && wait.Elapsed < TimeSpan.FromSeconds(120);) await Task.Delay(50);
             await Task.Delay(500);
         }
-        return new CrashResult(jobs, arrivals.Count, arrivals.Values.Count(n => n > 1), killedAt, recordedAtKill);
+        // The attempts the restart recorded from the killed process's outcome journal instead of sending them again.
+        int fromJournal;
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database}"))
+        {
+            await connection.OpenAsync();
+            await using var count = connection.CreateCommand();
+            count.CommandText = "SELECT count(*) FROM \"JobAttempts\" WHERE \"Error\" LIKE '%outcome journal%'";
+            fromJournal = Convert.ToInt32(await count.ExecuteScalarAsync());
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        return new CrashResult(jobs, arrivals.Count, arrivals.Values.Count(n => n > 1), killedAt, recordedAtKill, fromJournal);
     }
 
     /// <summary>

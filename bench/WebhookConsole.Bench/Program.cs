@@ -107,7 +107,7 @@ if (options.Runs("engine"))
     Step($"    limited: {limits.LimitedPerSec}/s ({limits.LimitedArrived:N0} of {limits.Events:N0}); unlimited: {limits.FreePerSec}/s ({limits.FreeArrived:N0})");
     Step("(7) engine: SIGKILL halfway through a burst of 5,000 deliveries, restart");
     crash = await EngineParts.CrashDuplicatesAsync(appDll, work.FullName, FreePort(), 5_000);
-    Step($"    killed at {crash.KilledAt:N0} arrived, {crash.RecordedAtKill:N0} recorded; {crash.Delivered:N0} of {crash.Jobs:N0} delivered, {crash.Twice:N0} twice ({crash.Percent} %)");
+    Step($"    killed at {crash.KilledAt:N0} arrived, {crash.RecordedAtKill:N0} recorded ({crash.FromJournal:N0} more from the outcome journal at the restart); {crash.Delivered:N0} of {crash.Jobs:N0} delivered, {crash.Twice:N0} twice ({crash.Percent} %)");
 }
 
 var soak = new SoakResult(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0, 0, double.NaN);
@@ -195,7 +195,7 @@ var results = new JsonObject
         ["delivered"] = e2e.Delivered, ["recordedAttempts"] = e2e.Recorded, ["badSignatures"] = e2e.BadSignatures,
         ["latencySent"] = latency.Sent, ["latencyArrived"] = latency.Arrived,
         ["soakSent"] = soak.Sent, ["soakDelivered"] = soak.Delivered,
-        ["retried"] = retry.Retried, ["crashJobs"] = crash.Jobs, ["crashDelivered"] = crash.Delivered, ["crashKilledAt"] = crash.KilledAt, ["crashRecordedAtKill"] = crash.RecordedAtKill,
+        ["retried"] = retry.Retried, ["crashJobs"] = crash.Jobs, ["crashDelivered"] = crash.Delivered, ["crashKilledAt"] = crash.KilledAt, ["crashRecordedAtKill"] = crash.RecordedAtKill, ["crashRecordedFromJournal"] = crash.FromJournal,
     },
 };
 

@@ -36,6 +36,9 @@ public sealed partial class DeliveryLane : BackgroundService, IDeliveryQueue
     private readonly DeliveryStore _store;
     private readonly DeliverySender _sender;
     private readonly AttemptRecorder _recorder;
+    private readonly JournalRecovery _journalRecovery;
+    /// <summary>Each outcome as soon as it is known (SQLite): after a kill, what was answered is not sent again.</summary>
+    private OutcomeJournal? _journal;
     private readonly RecoverySignal _signal;
     private readonly DispatchOptions _options;
     private readonly TimeProvider _time;
@@ -46,10 +49,10 @@ public sealed partial class DeliveryLane : BackgroundService, IDeliveryQueue
     private volatile bool _running;
     private long _lastPollTicks;
 
-    public DeliveryLane(IDbContextFactory<AppDbContext> dbFactory, DeliveryStore store, DeliverySender sender, AttemptRecorder recorder, RecoverySignal signal,
-        IOptions<DispatchOptions> options, TimeProvider time, ILogger<DeliveryLane> logger)
+    public DeliveryLane(IDbContextFactory<AppDbContext> dbFactory, DeliveryStore store, DeliverySender sender, AttemptRecorder recorder, JournalRecovery journalRecovery,
+        RecoverySignal signal, IOptions<DispatchOptions> options, TimeProvider time, ILogger<DeliveryLane> logger)
     {
-        (_dbFactory, _store, _sender, _recorder, _signal, _options, _time, _logger) = (dbFactory, store, sender, recorder, signal, options.Value, time, logger);
+        (_dbFactory, _store, _sender, _recorder, _journalRecovery, _signal, _options, _time, _logger) = (dbFactory, store, sender, recorder, journalRecovery, signal, options.Value, time, logger);
         _timers = new LaneTimers(Math.Max(1, _options.MaxConcurrentSends), FreshLimit);
     }
 
@@ -107,6 +110,8 @@ public sealed partial class DeliveryLane : BackgroundService, IDeliveryQueue
     {
         try
         {
+            // First what the last run heard back about and did not commit; then its leases, so the rest resumes.
+            _journal = await _journalRecovery.OpenAsync(stoppingToken);
             var ended = await _store.EndLeasesOfStoppedProcessAsync(stoppingToken);
             if (ended > 0) _logger.LogWarning("{Count} deliveries were leased when the console last stopped; they resume now.", ended);
         }
@@ -130,6 +135,7 @@ public sealed partial class DeliveryLane : BackgroundService, IDeliveryQueue
         }
         _sendAbort.Cancel();
         await _recorder.FlushAsync();
+        _journal?.Dispose();
     }
 
     /// <summary>
@@ -237,8 +243,16 @@ public sealed partial class DeliveryLane : BackgroundService, IDeliveryQueue
                 Wake();
             }
             NoteRetryAfter(job.Webhook.Id, result);
-            var recorded = await _recorder.RecordAsync(job, result);
-            next = recorded.NextAttemptAt;
+            var entry = _journal?.Append(job.Job.Id, job.Job.AttemptCount + 1, result) ?? -1;
+            try
+            {
+                var recorded = await _recorder.RecordAsync(job, result);
+                next = recorded.NextAttemptAt;
+            }
+            finally
+            {
+                _journal?.Settled(entry);
+            }
         }
         catch (OperationCanceledException) when (_sendAbort.IsCancellationRequested)
         {

@@ -143,15 +143,7 @@ public static class EngineParts
             await post;
         }
         // What the killed process had committed: the arrivals beyond it are what is sent again.
-        int recordedAtKill;
-        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database}"))
-        {
-            await connection.OpenAsync();
-            await using var count = connection.CreateCommand();
-            count.CommandText = "SELECT count(*) FROM \"JobAttempts\"";
-            recordedAtKill = Convert.ToInt32(await count.ExecuteScalarAsync());
-        }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var recordedAtKill = await CountAsync(database, "SELECT count(*) FROM \"JobAttempts\"");
         await using (var again = await ConsoleProcess.StartAsync(appDll, database, port))
         {
             // Events whose batch the kill cut off are posted again (their ids make a repeat a no-op).
@@ -166,16 +158,23 @@ public static class EngineParts
             await Task.Delay(500);
         }
         // The attempts the restart recorded from the killed process's outcome journal instead of sending them again.
-        int fromJournal;
+        var fromJournal = await CountAsync(database, "SELECT count(*) FROM \"JobAttempts\" WHERE \"Error\" LIKE '%outcome journal%'");
+        return new CrashResult(jobs, arrivals.Count, arrivals.Values.Count(n => n > 1), killedAt, recordedAtKill, fromJournal);
+    }
+
+    /// <summary>One count from a stopped console's database; the pool is cleared so the next console finds the file free.</summary>
+    private static async Task<int> CountAsync(string database, string sql)
+    {
+        int result;
         await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database}"))
         {
             await connection.OpenAsync();
             await using var count = connection.CreateCommand();
-            count.CommandText = "SELECT count(*) FROM \"JobAttempts\" WHERE \"Error\" LIKE '%outcome journal%'";
-            fromJournal = Convert.ToInt32(await count.ExecuteScalarAsync());
+            count.CommandText = sql;
+            result = Convert.ToInt32(await count.ExecuteScalarAsync());
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        return new CrashResult(jobs, arrivals.Count, arrivals.Values.Count(n => n > 1), killedAt, recordedAtKill, fromJournal);
+        return result;
     }
 
     /// <summary>

@@ -37,6 +37,7 @@ public sealed class JournalRecovery(IDbContextFactory<AppDbContext> dbFactory, D
             logger.LogError(ex, "Recording the outcome journal failed; the deliveries it held are sent again.");
         }
         journal.Reset();
+        journal.Failed = ex => logger.LogError(ex, "Writing the outcome journal failed; it is off until the next start, and a kill until then sends again what was answered and not yet recorded.");
         return journal;
     }
 

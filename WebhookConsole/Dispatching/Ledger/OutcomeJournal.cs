@@ -47,6 +47,9 @@ public sealed class OutcomeJournal : IDisposable
 
     private OutcomeJournal(string basePath) => _segments = [new(basePath + ".1"), new(basePath + ".2")];
 
+    /// <summary>Told once when a write fails; the journal is off from then on.</summary>
+    public Action<IOException>? Failed { get; set; }
+
     /// <summary>The journal beside a SQLite database file; null for an in-memory database (then nothing is journaled).</summary>
     public static OutcomeJournal? For(string? connectionString)
     {
@@ -116,7 +119,21 @@ public sealed class OutcomeJournal : IDisposable
                 _active = 1 - _active;
                 segment = other;
             }
-            RandomAccess.Write(segment.Handle!, record, segment.Length);
+            try
+            {
+                RandomAccess.Write(segment.Handle!, record, segment.Length);
+            }
+            catch (IOException ex)
+            {
+                // A full disk must not cost the attempt its record: journaling stops, and a kill resends as before.
+                Failed?.Invoke(ex);
+                foreach (var s in _segments)
+                {
+                    s.Handle?.Dispose();
+                    s.Handle = null;
+                }
+                return -1;
+            }
             segment.Length += RecordSize;
             segment.Outstanding++;
             return _active;

@@ -14,7 +14,8 @@ namespace WebhookConsole.Dispatching.Lanes;
 /// once; a retry is timed in memory at the exact <c>NextAttemptAt</c> the ledger wrote; and once a second the lane
 /// reads the partial index of Pending jobs for anything coming due in the next few seconds that it does not hold
 /// (a retry scheduled before a restart, a disabled webhook enabled again, a lease that lapsed). Each send's outcome
-/// goes to the <see cref="AttemptRecorder"/> when that send ends, so one slow receiver delays nobody else.
+/// goes to the <see cref="AttemptRecorder"/> when that send ends, so one slow receiver delays nobody else, and
+/// first to the <see cref="OutcomeJournal"/>, so a kill before the commit does not make it send the job again.
 /// Periodic and bulk work runs on the durable lane (Hangfire on SQLite, see <see cref="DurableLane"/>).
 /// </summary>
 public sealed partial class DeliveryLane : BackgroundService, IDeliveryQueue
@@ -37,8 +38,6 @@ public sealed partial class DeliveryLane : BackgroundService, IDeliveryQueue
     private readonly DeliverySender _sender;
     private readonly AttemptRecorder _recorder;
     private readonly JournalRecovery _journalRecovery;
-    /// <summary>Each outcome as soon as it is known (SQLite): after a kill, what was answered is not sent again.</summary>
-    private OutcomeJournal? _journal;
     private readonly RecoverySignal _signal;
     private readonly DispatchOptions _options;
     private readonly TimeProvider _time;
@@ -108,17 +107,7 @@ public sealed partial class DeliveryLane : BackgroundService, IDeliveryQueue
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        try
-        {
-            // First what the last run heard back about and did not commit; then its leases, so the rest resumes.
-            _journal = await _journalRecovery.OpenAsync(stoppingToken);
-            var ended = await _store.EndLeasesOfStoppedProcessAsync(stoppingToken);
-            if (ended > 0) _logger.LogWarning("{Count} deliveries were leased when the console last stopped; they resume now.", ended);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _logger.LogError(ex, "Could not end the leases left by the last run; those jobs resume when the leases run out.");
-        }
+        await ResumeAfterLastRunAsync(stoppingToken);
         await Task.WhenAll(PollLoopAsync(stoppingToken), DispatchLoopAsync(stoppingToken));
     }
 

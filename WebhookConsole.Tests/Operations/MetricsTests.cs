@@ -85,6 +85,29 @@ public class MetricsTests(DeliveryFactory factory) : IClassFixture<DeliveryFacto
         Assert.DoesNotContain(ok.Kapp!, scrape);
     }
 
+    /// <summary>
+    /// Each console once made its backlog gauges on a meter of its own named like the console's; disposing a meter
+    /// stops every OpenTelemetry stream of the meters with that name (open-telemetry/opentelemetry-dotnet#6412), so a
+    /// console stopping in the same process took the other's gauges away (a CI run lost them mid-test).
+    /// </summary>
+    [Fact]
+    public async Task Another_console_stopping_in_the_same_process_leaves_this_ones_series()
+    {
+        // The other console starts first, so its instruments are there when this one's metrics begin to listen.
+        var other = new SettingsFactory();
+        Assert.Equal(HttpStatusCode.OK, (await other.CreateClient().GetAsync("/health/live")).StatusCode);
+        await using var console = new SettingsFactory();
+        var scraper = console.CreateClient();
+        await console.Services.GetRequiredService<BacklogGauges>().RefreshAsync(default);
+        Assert.NotNull(Value(await scraper.GetStringAsync("/metrics"), "webhookconsole_jobs_pending"));
+
+        await other.DisposeAsync();
+        await Task.Delay(500); // past any cached scrape
+        var scrape = await scraper.GetStringAsync("/metrics");
+        Assert.NotNull(Value(scrape, "webhookconsole_jobs_pending"));
+        Assert.NotNull(Value(scrape, "webhookconsole_jobs_oldest_due_age_seconds"));
+    }
+
     [Fact]
     public void Only_listed_networks_may_scrape_when_networks_are_listed()
     {

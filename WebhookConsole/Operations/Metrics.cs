@@ -105,17 +105,14 @@ internal sealed class BacklogGauges : BackgroundService
     private readonly Microsoft.EntityFrameworkCore.IDbContextFactory<AppDbContext> _dbFactory;
     private readonly TimeProvider _time;
     private readonly ILogger<BacklogGauges> _logger;
-    private readonly Meter _meter;
+    private readonly IDisposable _observed;
     private volatile BacklogSnapshot? _last;
 
-    public BacklogGauges(Microsoft.EntityFrameworkCore.IDbContextFactory<AppDbContext> dbFactory, TimeProvider time, IMeterFactory meters, ILogger<BacklogGauges> logger)
+    public BacklogGauges(Microsoft.EntityFrameworkCore.IDbContextFactory<AppDbContext> dbFactory, TimeProvider time, ILogger<BacklogGauges> logger)
     {
         (_dbFactory, _time, _logger) = (dbFactory, time, logger);
-        // A meter of this host's own (several hosts share a test process): its gauges read this host's database.
-        _meter = meters.Create(ConsoleTelemetry.Name);
-        _meter.CreateObservableGauge("webhookconsole.jobs.pending", () => _last?.Pending ?? 0, "{job}", "Jobs waiting for an attempt (Pending), disabled webhooks' included.");
-        _meter.CreateObservableGauge("webhookconsole.jobs.oldest_due_age", () => _last?.OldestDueAge(_time.GetUtcNow().UtcDateTime).TotalSeconds ?? 0, "s",
-            "How long the oldest due delivery of an enabled webhook has waited.");
+        // One console per process in production; where a test process runs several, the gauges read the latest.
+        _observed = ConsoleTelemetry.ObserveBacklog(() => (_last?.Pending ?? 0, _last?.OldestDueAge(_time.GetUtcNow().UtcDateTime).TotalSeconds ?? 0));
     }
 
     /// <summary>Reads the backlog now (the first read, and tests).</summary>
@@ -150,7 +147,7 @@ internal sealed class BacklogGauges : BackgroundService
 
     public override void Dispose()
     {
-        _meter.Dispose();
+        _observed.Dispose();
         base.Dispose();
     }
 }

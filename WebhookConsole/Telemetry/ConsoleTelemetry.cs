@@ -36,6 +36,31 @@ public static class ConsoleTelemetry
     public static readonly Counter<long> FilterErrors = Meter.CreateCounter<long>("webhookconsole.filter.errors", "{error}",
         "Filter and URL template evaluations that failed, timed out or hit a sandbox limit.");
 
+    /// <summary>
+    /// The backlog gauges read what the running console registered (<see cref="ObserveBacklog"/>): on this meter and
+    /// not on one per host, because disposing a meter stops every OpenTelemetry stream of the meters with its name
+    /// (open-telemetry/opentelemetry-dotnet#6412) — a host stopping in a test process took another's gauges away.
+    /// </summary>
+    private static volatile Func<(long Pending, double OldestDueAgeSeconds)>? s_backlog;
+
+    public static readonly ObservableGauge<long> JobsPending = Meter.CreateObservableGauge("webhookconsole.jobs.pending",
+        () => s_backlog?.Invoke().Pending ?? 0, "{job}", "Jobs waiting for an attempt (Pending), disabled webhooks' included.");
+
+    public static readonly ObservableGauge<double> OldestDueAge = Meter.CreateObservableGauge("webhookconsole.jobs.oldest_due_age",
+        () => s_backlog?.Invoke().OldestDueAgeSeconds ?? 0, "s", "How long the oldest due delivery of an enabled webhook has waited.");
+
+    /// <summary>Where the backlog gauges read from (the console's last reading); returns what takes it back.</summary>
+    public static IDisposable ObserveBacklog(Func<(long Pending, double OldestDueAgeSeconds)> read)
+    {
+        s_backlog = read;
+        return new Unregister(read);
+    }
+
+    private sealed class Unregister(Func<(long, double)> read) : IDisposable
+    {
+        public void Dispose() => Interlocked.CompareExchange(ref s_backlog, null, read);
+    }
+
     /// <summary>The label value for an enum: lower case, as the API writes it.</summary>
     public static string Label<T>(T value) where T : struct, Enum => Labels<T>.Of(value);
 

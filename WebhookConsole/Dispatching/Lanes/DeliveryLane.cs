@@ -219,23 +219,24 @@ public sealed partial class DeliveryLane : BackgroundService, IDeliveryQueue
         DateTime? next = null;
         try
         {
-            SendResult result;
+            SendResult? sent = null;
             try
             {
-                result = await _sender.SendAsync(job.Job, job.Webhook, _sendAbort.Token);
+                sent = await _sender.SendAsync(job.Job, job.Webhook, _sendAbort.Token);
             }
             finally
             {
-                // The next send need not wait for this one's record (nor the webhook's next parked job).
+                // A 429/503's pause first, or the webhook's next parked job would slip out before it. Then the next
+                // send need not wait for this one's record (nor the webhook's next parked job).
+                if (sent is not null) NoteRetryAfter(job.Webhook.Id, sent);
                 _timers.SendEnded();
                 SendOfWebhookEnded(job.Webhook.Id);
                 Wake();
             }
-            NoteRetryAfter(job.Webhook.Id, result);
-            var entry = _journal?.Append(job.Job.Id, job.Job.AttemptCount + 1, result) ?? -1;
+            var entry = _journal?.Append(job.Job.Id, job.Job.AttemptCount + 1, sent) ?? -1;
             try
             {
-                var recorded = await _recorder.RecordAsync(job, result);
+                var recorded = await _recorder.RecordAsync(job, sent);
                 next = recorded.NextAttemptAt;
             }
             finally

@@ -51,15 +51,25 @@ public static class DataExtensions
     public static string ResolveSqlite(string connectionString)
     {
         var csb = new SqliteConnectionStringBuilder(connectionString);
-        if (csb.DataSource is { Length: > 0 } path && path != ":memory:" && !path.StartsWith("file:", StringComparison.Ordinal)
-            && csb.Mode != SqliteOpenMode.Memory)
+        if (SqliteFile(connectionString) is { } full)
         {
-            var full = Path.GetFullPath(path);
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             csb.DataSource = full;
         }
         if (csb.DefaultTimeout < 30) csb.DefaultTimeout = 30;
         return csb.ToString();
+    }
+
+    /// <summary>
+    /// The full path of a SQLite database's file, or null when it has none (in memory, or a <c>file:</c> URI): the
+    /// files kept beside it (search index, outcome journal) are named from it.
+    /// </summary>
+    public static string? SqliteFile(string? connectionString)
+    {
+        var csb = new SqliteConnectionStringBuilder(connectionString ?? "");
+        if (csb.Mode == SqliteOpenMode.Memory || csb.DataSource is not { Length: > 0 } path || path == ":memory:"
+            || path.StartsWith("file:", StringComparison.Ordinal)) return null;
+        return Path.GetFullPath(path);
     }
 
     /// <summary>SQLite-specific setup (kept in Data/): WAL lets the consoles read while deliveries write.</summary>

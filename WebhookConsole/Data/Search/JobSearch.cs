@@ -25,14 +25,10 @@ public static class JobSearch
     internal const int JobKind = 0, AttemptKind = 1;
 
     /// <summary>The index file for a database, or null for an in-memory database (search then scans).</summary>
-    public static string? IndexPath(string connectionString)
-    {
-        var csb = new SqliteConnectionStringBuilder(connectionString);
-        if (csb.Mode == SqliteOpenMode.Memory || string.IsNullOrEmpty(csb.DataSource) || csb.DataSource == ":memory:"
-            || csb.DataSource.StartsWith("file:", StringComparison.Ordinal)) return null;
-        var path = Path.GetFullPath(csb.DataSource);
-        return Path.Combine(Path.GetDirectoryName(path)!, Path.GetFileNameWithoutExtension(path) + ".search" + Path.GetExtension(path));
-    }
+    public static string? IndexPath(string connectionString) =>
+        DataExtensions.SqliteFile(connectionString) is { } path
+            ? Path.Combine(Path.GetDirectoryName(path)!, Path.GetFileNameWithoutExtension(path) + ".search" + Path.GetExtension(path))
+            : null;
 
     /// <summary>The search as one FTS5 phrase (its words, in order), or null when it has no word to look up.</summary>
     public static string? Phrase(string text) =>

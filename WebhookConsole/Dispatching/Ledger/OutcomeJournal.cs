@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Microsoft.Data.Sqlite;
+using WebhookConsole.Data;
 using Microsoft.Win32.SafeHandles;
 using WebhookConsole.Data.Entities;
 using WebhookConsole.Dispatching.Sending;
@@ -51,14 +51,10 @@ public sealed class OutcomeJournal : IDisposable
     public Action<IOException>? Failed { get; set; }
 
     /// <summary>The journal beside a SQLite database file; null for an in-memory database (then nothing is journaled).</summary>
-    public static OutcomeJournal? For(string? connectionString)
-    {
-        var csb = new SqliteConnectionStringBuilder(connectionString ?? "");
-        if (csb.Mode == SqliteOpenMode.Memory || string.IsNullOrEmpty(csb.DataSource) || csb.DataSource == ":memory:"
-            || csb.DataSource.StartsWith("file:", StringComparison.Ordinal)) return null;
-        var full = System.IO.Path.GetFullPath(csb.DataSource);
-        return new OutcomeJournal(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(full)!, System.IO.Path.GetFileNameWithoutExtension(full) + ".outcomes"));
-    }
+    public static OutcomeJournal? For(string? connectionString) =>
+        DataExtensions.SqliteFile(connectionString) is { } file
+            ? new OutcomeJournal(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(file)!, System.IO.Path.GetFileNameWithoutExtension(file) + ".outcomes"))
+            : null;
 
     /// <summary>The segments' paths, for tests and for deleting the database's files.</summary>
     public IReadOnlyList<string> Paths => _segments.Select(s => s.Path).ToList();
